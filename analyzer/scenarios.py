@@ -1,0 +1,204 @@
+"""Named workloads that exercise the failure, each run under torch.compile on CPU.
+
+A scenario is a set of variants; each variant is one compile configuration run in its own
+process (see `capture`), because Dynamo's caches and automatic-dynamic state are per process
+and would otherwise make one variant's result depend on another's.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    name: str
+    summary: str
+    variants: Callable[[], list[str]]
+    run: Callable[[str, Any], list[dict[str, Any]]]
+
+
+class UnknownScenario(ValueError):
+    pass
+
+
+def _transformers_major() -> int:
+    from importlib.metadata import version
+
+    return int(version("transformers").split(".")[0])
+
+
+def _mask_variants() -> list[str]:
+    paths = ["novmap", "vmap"] if _transformers_major() >= 5 else ["vmap"]
+    return [f"{path}-{mode}" for path in paths for mode in ("dynamic", "auto")]
+
+
+def _padded_mask(batch: int, length: int, pad: int) -> Any:
+    import torch
+
+    mask = torch.ones(batch, length, dtype=torch.bool)
+    mask[0, :pad] = False  # left padding on the first row, as a batched generate makes
+    return mask
+
+
+def _mask_builder(use_vmap: bool) -> Callable[..., Any]:
+    """The installed transformers' SDPA mask builder, behind one signature for 4.53+ and 5.x."""
+    import torch
+    from transformers import masking_utils as mu
+
+    if _transformers_major() >= 5:
+
+        def build(attention_mask: torch.Tensor, q_offset: int, q_length: int, kv_length: int) -> Any:
+            return mu.sdpa_mask(
+                batch_size=attention_mask.shape[0],
+                q_length=q_length,
+                kv_length=kv_length,
+                q_offset=q_offset,
+                mask_function=mu.causal_mask_function,
+                attention_mask=attention_mask,
+                use_vmap=use_vmap,
+            )
+
+    else:
+        builder = getattr(mu, "sdpa_mask_recent_torch")
+
+        def build(attention_mask: torch.Tensor, q_offset: int, q_length: int, kv_length: int) -> Any:
+            cache_position = torch.arange(q_length) + q_offset
+            return builder(
+                batch_size=attention_mask.shape[0],
+                cache_position=cache_position,
+                kv_length=kv_length,
+                mask_function=mu.causal_mask_function,
+                attention_mask=attention_mask,
+            )
+
+    return build
+
+
+def _run_mask(variant: str, recorder: Any) -> list[dict[str, Any]]:
+    """Prefill then two decode steps: on decode the kv length and mask length are distinct symbols."""
+    import torch
+
+    path, mode = variant.split("-")
+    build = _mask_builder(use_vmap=(path == "vmap"))
+    compiled = torch.compile(build, backend=recorder.backend, dynamic=True if mode == "dynamic" else None)
+    batch, prompt, pad = 2, 8, 3
+    steps = [("prefill", 0, prompt, prompt)] + [
+        (f"decode-{i}", prompt + i, 1, prompt + i + 1) for i in range(2)
+    ]
+    calls = []
+    for label, q_offset, q_length, kv_length in steps:
+        mask = _padded_mask(batch, kv_length, pad)
+        call: dict[str, Any] = {
+            "label": label,
+            "inputs": {
+                "attention_mask": list(mask.shape),
+                "q_offset": q_offset,
+                "q_length": q_length,
+                "kv_length": kv_length,
+            },
+            "compile": {"dynamic": True if mode == "dynamic" else None, "use_vmap": path == "vmap"},
+        }
+        expected = build(mask, q_offset, q_length, kv_length)
+        calls.append(_compare(call, lambda: compiled(mask, q_offset, q_length, kv_length), expected))
+    return calls
+
+
+def _compare(call: dict[str, Any], thunk: Callable[[], Any], expected: Any) -> dict[str, Any]:
+    import torch
+
+    try:
+        got = thunk()
+    except Exception as exc:
+        call.update(ok=False, error={"type": type(exc).__name__, "message": str(exc)})
+        call["matches_eager"] = None
+        return call
+    if isinstance(expected, torch.Tensor):
+        same = isinstance(got, torch.Tensor) and got.shape == expected.shape and bool(torch.equal(got, expected))
+    else:
+        same = got == expected
+    call.update(ok=True, error=None, matches_eager=same)
+    return call
+
+
+def _tiny_model(kind: str) -> Any:
+    import torch
+    import transformers
+
+    torch.manual_seed(0)
+    common = dict(
+        vocab_size=128,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        pad_token_id=0,
+        bos_token_id=1,
+        eos_token_id=2,
+    )
+    if kind == "llama":
+        config = transformers.LlamaConfig(**common)
+        model_cls = transformers.LlamaForCausalLM
+    else:
+        config = transformers.MistralConfig(sliding_window=6, **common)
+        model_cls = transformers.MistralForCausalLM
+    config._attn_implementation = "sdpa"
+    return model_cls(config).eval()
+
+
+def _run_generate(kind: str) -> Callable[[str, Any], list[dict[str, Any]]]:
+    def run(variant: str, recorder: Any) -> list[dict[str, Any]]:
+        """Greedy generate on a left-padded batch, compiled forward against eager tokens."""
+        import torch
+
+        model = _tiny_model(kind)
+        input_ids = torch.tensor([[0, 0, 0, 5, 6, 7, 8, 9], [3, 4, 5, 6, 7, 8, 9, 10]])
+        attention_mask = (input_ids != 0).long()
+        kwargs = dict(attention_mask=attention_mask, max_new_tokens=4, do_sample=False, pad_token_id=0)
+        with torch.no_grad():
+            expected = model.generate(input_ids, **kwargs)
+            model.forward = torch.compile(model.forward, backend=recorder.backend)
+            call: dict[str, Any] = {
+                "label": "generate",
+                "inputs": {"input_ids": list(input_ids.shape), "max_new_tokens": 4, "padding": "left"},
+                "compile": {"dynamic": None, "target": f"{type(model).__name__}.forward"},
+            }
+            return [_compare(call, lambda: model.generate(input_ids, **kwargs), expected)]
+
+    return run
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in [
+        Scenario(
+            "sdpa-mask-decode",
+            "transformers' SDPA mask builder, padded batch, prefill then decode",
+            _mask_variants,
+            _run_mask,
+        ),
+        Scenario(
+            "tiny-llama-generate",
+            "random-weight 2-layer Llama, compiled forward, greedy generate on a left-padded batch",
+            lambda: ["auto"],
+            _run_generate("llama"),
+        ),
+        Scenario(
+            "tiny-mistral-generate",
+            "random-weight 2-layer Mistral (sliding window 6), compiled forward, left-padded generate",
+            lambda: ["auto"],
+            _run_generate("mistral"),
+        ),
+    ]
+}
+
+
+def get(name: str) -> Scenario:
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        known = ", ".join(sorted(SCENARIOS))
+        raise UnknownScenario(f"unknown scenario {name!r} (known: {known})") from None

@@ -1,0 +1,245 @@
+"""The only module that touches torch internals.
+
+Inductor's private APIs move between releases; keeping every use of them here means a new
+torch release is supported (or not) by reading one file. Everything it records is turned into
+plain dicts at once, so nothing downstream holds a torch object.
+Supported: torch 2.8.0 through 2.14.x.
+"""
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+import torch.fx
+
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)\n\s*(?P<text>[^\n]*)')
+
+
+def parse_stack_trace(stack_trace: str | None) -> list[dict[str, Any]]:
+    """FX keeps a node's user stack as a formatted string; frames are what the trace step needs."""
+    if not stack_trace:
+        return []
+    return [
+        {"file": m["file"], "line": int(m["line"]), "function": m["func"], "text": m["text"].strip()}
+        for m in _FRAME.finditer(stack_trace)
+    ]
+
+
+def _target_name(target: Any) -> str:
+    if isinstance(target, str):
+        return target
+    name = getattr(target, "__name__", None)
+    if isinstance(target, torch._ops.OpOverload):
+        return str(target)
+    module = getattr(target, "__module__", None)
+    if name and module and module not in ("builtins",):
+        return f"{module}.{name}"
+    return name or str(target)
+
+
+def _arg_text(arg: Any) -> str:
+    mapped = torch.fx.node.map_arg(arg, lambda n: f"%{n.name}")
+    return str(mapped)
+
+
+def _provenance(node: torch.fx.Node) -> list[str]:
+    """Names of the earlier-graph nodes this node was made from (torch >= 2.6 records `from_node`)."""
+    names: list[str] = []
+    stack = list(node.meta.get("from_node") or [])
+    while stack:
+        src = stack.pop(0)
+        name = getattr(src, "name", None)
+        if name:
+            names.append(name)
+        stack.extend(getattr(src, "from_node", None) or [])
+    return names
+
+
+def graph_to_dict(graph: torch.fx.Graph) -> dict[str, Any]:
+    nodes = []
+    for node in graph.nodes:
+        val = node.meta.get("val", node.meta.get("example_value"))
+        shape = None
+        if isinstance(val, torch.Tensor):
+            shape = [str(s) for s in val.shape]
+        source_fn = node.meta.get("source_fn_stack") or []
+        nodes.append(
+            {
+                "name": node.name,
+                "op": node.op,
+                "target": _target_name(node.target),
+                "args": [_arg_text(a) for a in node.args],
+                "kwargs": {k: _arg_text(v) for k, v in node.kwargs.items()},
+                "inputs": [n.name for n in node.all_input_nodes],
+                "shape": shape,
+                "stack": parse_stack_trace(node.meta.get("stack_trace")),
+                "source_fn": [str(s[0]) for s in source_fn],
+                "original_aten": str(node.meta["original_aten"]) if node.meta.get("original_aten") else None,
+                "from_node": _provenance(node),
+            }
+        )
+    return {"nodes": nodes, "code": _graph_code(graph)}
+
+
+def _graph_code(graph: torch.fx.Graph) -> str:
+    try:
+        return graph.python_code("self").src
+    except Exception as exc:  # a graph that cannot print is still worth its nodes
+        return f"# python_code failed: {exc}"
+
+
+def _loop_body_to_dict(body: Any) -> dict[str, Any]:
+    """A LoopBody is a tiny FX graph per block whose call_method nodes are the `ops.*` calls."""
+    indexing = {name: str(expr) for name, expr in body.indexing_exprs.items()}
+    blocks = [("body", body.root_block), *body.subblocks.items()]
+    ops = []
+    for block_name, block in blocks:
+        for node in block.graph.nodes:
+            if node.op not in ("call_method", "call_module"):
+                continue
+            args = [_arg_text(a) for a in node.args[1:]] if node.op == "call_method" else [_arg_text(a) for a in node.args]
+            ops.append(
+                {
+                    "block": block_name,
+                    "name": node.name,
+                    "op": str(node.target),
+                    "args": args,
+                    "inputs": [n.name for n in node.all_input_nodes],
+                }
+            )
+    return {
+        "var_ranges": {str(k): str(v) for k, v in body.var_ranges.items()},
+        "indexing_exprs": indexing,
+        "ops": ops,
+        "text": body.debug_str(),
+    }
+
+
+def _sched_node_to_dict(snode: Any) -> dict[str, Any]:
+    ir_node = getattr(snode, "node", None)
+    origins = sorted((n.name for n in getattr(ir_node, "origins", ()) or ()))
+    body = getattr(snode, "_body", None)
+    return {
+        "name": snode.get_name(),
+        "origins": origins,
+        "loop_body": _loop_body_to_dict(body) if body is not None else None,
+    }
+
+
+def _kernel_source(src_code: str, kernel_name: str) -> str:
+    """The C++ that reaches the compiler: Inductor fills its placeholders after define_kernel starts."""
+    from torch._inductor.utils import Placeholder
+
+    src = src_code.replace(str(Placeholder.KERNEL_NAME), "kernel")
+    src = src.replace(str(Placeholder.DESCRIPTIVE_NAME), kernel_name)
+    src = src.replace("#pragma CMT", "//")
+    return src
+
+
+def current_compile_id() -> str:
+    cid = torch._guards.CompileContext.current_compile_id()
+    return str(cid) if cid is not None else "?"
+
+
+class Recorder:
+    """Collects, per Dynamo compile, the graphs and kernels of each layer as plain dicts."""
+
+    def __init__(self) -> None:
+        self.compiles: dict[str, dict[str, Any]] = {}
+
+    def _entry(self) -> dict[str, Any]:
+        cid = current_compile_id()
+        return self.compiles.setdefault(
+            cid, {"compile_id": cid, "dynamo_graph": None, "post_grad_graphs": [], "kernels": []}
+        )
+
+    def backend(self, gm: torch.fx.GraphModule, example_inputs: list[Any]) -> Any:
+        from torch._inductor.compile_fx import compile_fx
+
+        entry = self._entry()
+        entry["dynamo_graph"] = graph_to_dict(gm.graph)
+        entry["example_inputs"] = [
+            [str(s) for s in t.shape] if isinstance(t, torch.Tensor) else str(t) for t in example_inputs
+        ]
+        return compile_fx(gm, example_inputs)
+
+    def on_post_grad(self, graph: torch.fx.Graph) -> None:
+        self._entry()["post_grad_graphs"].append(graph_to_dict(graph))
+
+    def on_kernel(self, kernel_name: str, src_code: str, nodes: list[Any]) -> None:
+        self._entry()["kernels"].append(
+            {
+                "name": kernel_name,
+                "source": _kernel_source(src_code, kernel_name),
+                "nodes": [_sched_node_to_dict(n) for n in nodes],
+            }
+        )
+
+
+def _post_grad_pass(recorder: Recorder) -> Any:
+    from torch._inductor.custom_graph_pass import CustomGraphPass
+
+    class RecordPostGrad(CustomGraphPass):
+        def __call__(self, graph: torch.fx.Graph) -> None:
+            recorder.on_post_grad(graph)
+
+        def uuid(self) -> Any:
+            return None  # never cache: a cache hit would skip the compile we are here to watch
+
+    return RecordPostGrad()
+
+
+@contextlib.contextmanager
+def recording(recorder: Recorder) -> Iterator[Recorder]:
+    """Install the hooks for the duration of a capture, and restore torch exactly afterwards."""
+    import torch._inductor.config as inductor_config
+    from torch._inductor.codegen.cpp import CppScheduling
+
+    original_define = CppScheduling.define_kernel
+
+    def define_kernel(self: Any, src_code: str, nodes: list[Any], *args: Any, **kwargs: Any) -> Any:
+        name = original_define(self, src_code, nodes, *args, **kwargs)
+        try:
+            recorder.on_kernel(name, src_code, list(nodes))
+        except Exception as exc:  # recording must never change what the compiler does
+            recorder._entry().setdefault("record_errors", []).append(repr(exc))
+        return name
+
+    old_pass = inductor_config.post_grad_custom_post_pass
+    CppScheduling.define_kernel = define_kernel
+    inductor_config.post_grad_custom_post_pass = _post_grad_pass(recorder)
+    try:
+        yield recorder
+    finally:
+        CppScheduling.define_kernel = original_define
+        inductor_config.post_grad_custom_post_pass = old_pass
+
+
+def set_assert_indirect_indexing(value: bool) -> None:
+    import torch._inductor.config as inductor_config
+
+    inductor_config.assert_indirect_indexing = value
+
+
+def reset() -> None:
+    torch._dynamo.reset()
+
+
+def compiler_version() -> str:
+    """The C++ compiler Inductor will call, as it reports itself."""
+    import subprocess
+
+    try:
+        from torch._inductor.cpp_builder import get_cpp_compiler
+
+        cxx = get_cpp_compiler()
+    except Exception:
+        cxx = "g++"
+    try:
+        out = subprocess.run([cxx, "--version"], capture_output=True, text=True, timeout=30).stdout
+        return out.splitlines()[0] if out else cxx
+    except (OSError, subprocess.TimeoutExpired):
+        return f"{cxx} (not found)"
