@@ -1,9 +1,73 @@
-"""One command line for every job; nox sessions call it, and it owns no environment logic."""
+"""One command line for every job; nox sessions call it, and it owns no environment logic.
+
+Exit codes, as a linter's: 0 clean, 1 findings (scan) or a failed capture (analyze), 2 bad input.
+"""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _error(message: str) -> int:
+    print(f"analyzer: error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from . import scan
+
+    try:
+        findings = scan.scan(args.paths)
+    except scan.BadInput as exc:
+        return _error(str(exc))
+    if args.json:
+        print(json.dumps([f.to_dict() for f in findings], indent=2))
+    else:
+        for f in findings:
+            print(scan.format_finding(f))
+    return EXIT_FINDINGS if findings else EXIT_CLEAN
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from . import analyze, scenarios
+
+    console = Console(stderr=True)
+    try:
+        scenarios.get(args.scenario)
+    except scenarios.UnknownScenario as exc:
+        return _error(str(exc))
+    with console.status("starting") as status:
+        summary = analyze.run(args.scenario, Path(args.reports), args.timeout, progress=status.update)
+    _print_table(summary)
+    print(f"report: {summary['path']}")
+    return EXIT_CLEAN if summary["status"] == "ok" else EXIT_FINDINGS
+
+
+def _print_table(summary: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    versions = summary.get("versions", {})
+    title = f"{summary['scenario']}  (torch {versions.get('torch', '?')}, transformers {versions.get('transformers', '?')})"
+    table = Table(title=title)
+    for column in ("variant", "capture", "calls", "compiler error", "findings"):
+        table.add_column(column)
+    for v in summary["variants"]:
+        calls = " ".join(f"{c['label']}:{'ok' if c['ok'] else 'FAIL'}" for c in v.get("calls", []))
+        error = next((c["compiler_error"] for c in v.get("calls", []) if c.get("compiler_error")), "") or ""
+        kinds = ", ".join(f"{k} x{n}" for k, n in sorted(v.get("findings", {}).items())) or "none"
+        table.add_row(v["variant"], v["status"], calls, error[:90], kinds)
+    console = Console(width=160, markup=False, highlight=False)
+    console.print(table, markup=True)
+    sources = {(f["source"]["file"], f["source"]["line"], f["source"]["text"]) for f in summary["findings_list"] if f.get("source")}
+    for file, line, text in sorted(sources):
+        console.print(f"traced to {file}:{line}: {text}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -13,6 +77,28 @@ def main(argv: list[str] | None = None) -> int:
 
         _, scenario, variant, out = argv
         return capture.run_child(scenario, variant, Path(out))
-    parser = argparse.ArgumentParser(prog="python -m analyzer")
-    parser.parse_args(argv)
-    return 0
+    parser = argparse.ArgumentParser(prog="python -m analyzer", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_scan = sub.add_parser("scan", help="report lost tmp definitions and late bounds checks in Inductor C++")
+    p_scan.add_argument("paths", nargs="*", metavar="PATH", help=".cpp kernels, output_code.py files, or directories")
+    p_scan.add_argument("--json", action="store_true", help="machine-readable output")
+    p_scan.set_defaults(func=cmd_scan)
+
+    p_an = sub.add_parser("analyze", help="capture a scenario, analyse its kernels, trace findings to source")
+    p_an.add_argument("--scenario", default="sdpa-mask-decode")
+    p_an.add_argument("--reports", default="reports", help="reports folder (default: reports)")
+    p_an.add_argument("--timeout", type=float, default=900.0, help="seconds per captured variant")
+    p_an.set_defaults(func=cmd_analyze)
+
+    p_list = sub.add_parser("scenarios", help="list the scenarios")
+    p_list.set_defaults(func=lambda a: print("\n".join(_scenario_lines())) or EXIT_CLEAN)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def _scenario_lines() -> list[str]:
+    from . import scenarios
+
+    return [f"{s.name}: {s.summary}" for s in scenarios.SCENARIOS.values()]

@@ -1,0 +1,107 @@
+"""capture -> kernel analysis -> trace, for one scenario on the installed torch and transformers.
+
+The run is written to a staging folder and swapped into
+`reports/<scenario>/torch-<v>-transformers-<v>/` only when complete, so a crash or a concurrent
+run never leaves a half-written report behind.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from collections import Counter
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from . import capture, files, kernel, scenarios, trace
+
+
+def installed_version(dist: str) -> str:
+    return version(dist).split("+")[0]
+
+
+def run_folder_name() -> str:
+    return f"torch-{installed_version('torch')}-transformers-{installed_version('transformers')}"
+
+
+def analyze_bundle(bundle_dir: Path, run_dir: Path) -> list[dict[str, Any]]:
+    """Findings for every kernel one variant compiled, each traced through its compile's layers."""
+    data = capture.load_bundle(bundle_dir)
+    out = []
+    for compile_rec in data["compiles"]:
+        graph = trace.layer_graph(compile_rec)
+        for k in compile_rec["kernels"]:
+            rel = (bundle_dir / k["file"]).relative_to(run_dir).as_posix()
+            source = Path(k["path"]).read_text(encoding="utf-8")
+            for finding in kernel.analyze_source(source, rel):
+                record = dict(finding.to_dict(), kernel=k["name"], variant=data["variant"], compile_id=compile_rec["compile_id"])
+                out.append(trace.trace_finding(record, k["name"], graph))
+    return out
+
+
+def _call_summary(data: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for call in data["calls"]:
+        error = call.get("error") or {}
+        message = error.get("message", "")
+        first_error = next((line.split("error:", 1)[1].strip() for line in message.splitlines() if "error:" in line), None)
+        out.append(
+            {
+                "label": call["label"],
+                "ok": call["ok"],
+                "matches_eager": call["matches_eager"],
+                "error_type": error.get("type"),
+                "compiler_error": first_error,
+            }
+        )
+    return out
+
+
+def run(scenario_name: str, reports_dir: Path, timeout_s: float = capture.DEFAULT_TIMEOUT_S, progress: Any = None) -> dict[str, Any]:
+    """Run every variant of the scenario; returns the summary also written as `summary.json`."""
+    scenario = scenarios.get(scenario_name)
+    final = reports_dir / scenario_name / run_folder_name()
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".staging-{final.name}-{os.getpid()}-"))
+    variants = scenario.variants()
+    summary: dict[str, Any] = {"scenario": scenario_name, "run": final.name, "variants": []}
+    findings: list[dict[str, Any]] = []
+    try:
+        for variant in variants:
+            if progress:
+                progress(f"capturing {scenario_name} [{variant}] in a fresh process")
+            result = capture.run_variant(scenario_name, variant, staging / variant, timeout_s)
+            entry: dict[str, Any] = dataclasses.asdict(result)
+            if result.status == "ok":
+                data = capture.load_bundle(staging / variant)
+                summary.setdefault("versions", data["versions"])
+                entry["calls"] = _call_summary(data)
+                entry["compiles"] = len(data["compiles"])
+                entry["kernels"] = sum(len(c["kernels"]) for c in data["compiles"])
+                if progress:
+                    progress(f"analysing {entry['kernels']} kernels of [{variant}]")
+                variant_findings = analyze_bundle(staging / variant, staging)
+                entry["findings"] = dict(Counter(f["kind"] for f in variant_findings))
+                findings.extend(variant_findings)
+            else:
+                # keep the partial output under a name that says what happened
+                failed = staging / variant
+                if failed.exists():
+                    os.replace(failed, staging / f"{variant}.{result.status}")
+                    entry["bundle"] = f"{variant}.{result.status}"
+            summary["variants"].append(entry)
+        summary["status"] = "ok" if all(v["status"] == "ok" for v in summary["variants"]) else "failed"
+        summary["findings"] = dict(Counter(f["kind"] for f in findings))
+        files.write_json(staging / "findings.json", findings)
+        files.write_json(staging / "summary.json", summary)
+        files.replace_dir(staging, final)
+    except BaseException:
+        # an interrupted run leaves no staging folder behind; the previous report stays intact
+        import shutil
+
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    summary["path"] = str(final)
+    summary["findings_list"] = findings
+    return summary

@@ -1,0 +1,502 @@
+"""Def-use analysis of Inductor's generated C++ kernels.
+
+Reads text only (no torch import), so it can run on kernels pasted from any bug report. Each
+kernel function is parsed with tree-sitter-cpp into scopes and statements; the `tmpN` variables
+become a networkx def-use graph, and every use that no declaration reaches is a finding. A
+second pass finds bounds checks that run after the load they were meant to guard.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from typing import Any
+
+import networkx as nx
+import tree_sitter
+import tree_sitter_cpp
+
+TRACKED = re.compile(r"^tmp(\d+|_\w+)\w*$")
+INDEX_VAR = re.compile(r"^x\d+\w*$")
+POINTER = re.compile(r"^in_(out_)?ptr\d+$")
+BOUNDS_MESSAGE = "index out of bounds"
+
+KINDS = ("undeclared", "forward-reference", "out-of-scope", "check-after-load")
+
+
+class KernelParseError(ValueError):
+    """The text is not C++ this analysis can read; the message says why, on one line."""
+
+
+@dataclasses.dataclass
+class Scope:
+    id: int
+    kind: str  # function | loop | vector-body | tail-loop | tail-body | branch | lambda | block
+    label: str
+    parent: int | None
+    line: int
+
+
+@dataclasses.dataclass
+class Decl:
+    name: str
+    scope: int
+    byte: int
+    line: int
+    col: int
+
+
+@dataclasses.dataclass
+class Use:
+    name: str
+    scope: int
+    byte: int
+    line: int
+    col: int
+    statement: str  # the source line the use sits on, stripped
+    in_check: bool
+    defines: str | None  # the variable whose initializer holds this use
+
+
+@dataclasses.dataclass
+class Load:
+    pointer: str
+    index_vars: list[str]
+    scope: int
+    byte: int
+    line: int
+    defines: str | None
+
+
+@dataclasses.dataclass
+class Check:
+    variable: str
+    bound: str
+    scope: int
+    byte: int
+    line: int
+    col: int
+    text: str
+
+
+@dataclasses.dataclass
+class Finding:
+    """One defect, located like a compiler diagnostic (1-based line and column)."""
+
+    file: str
+    line: int
+    col: int
+    identifier: str
+    kind: str
+    message: str
+    kernel: str
+    scope: str
+    statement: str
+    related_line: int | None = None
+    source: dict[str, Any] | None = None
+    trace: list[dict[str, Any]] | None = None
+    unresolved: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class FunctionModel:
+    """Everything the passes need about one kernel function; plain data plus the graph."""
+
+    name: str
+    scopes: list[Scope]
+    decls: list[Decl]
+    uses: list[Use]
+    loads: list[Load]
+    checks: list[Check]
+    graph: nx.DiGraph
+
+    def chain(self, scope: int) -> list[int]:
+        out = []
+        cur: int | None = scope
+        while cur is not None:
+            out.append(cur)
+            cur = self.scopes[cur].parent
+        return out
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> tree_sitter.Parser:
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_cpp.language()))
+
+
+def _text(node: tree_sitter.Node) -> str:
+    return node.text.decode("utf-8", "replace") if node.text is not None else ""
+
+
+def _declarator_name(node: tree_sitter.Node | None) -> tree_sitter.Node | None:
+    """The identifier a declarator introduces, through pointer/array/reference/init wrappers."""
+    while node is not None:
+        if node.type == "identifier":
+            return node
+        inner = node.child_by_field_name("declarator")
+        if inner is None:
+            inner = next((c for c in node.named_children if c.type.endswith("declarator") or c.type == "identifier"), None)
+        node = inner
+    return None
+
+
+def _identifiers(node: tree_sitter.Node) -> list[tree_sitter.Node]:
+    out = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type == "identifier":
+            out.append(n)
+        stack.extend(reversed(n.children))
+    return out
+
+
+def _first_error(node: tree_sitter.Node) -> tree_sitter.Node | None:
+    if node.type == "ERROR" or node.is_missing:
+        return node
+    if not node.has_error:
+        return None
+    for child in node.children:
+        found = _first_error(child)
+        if found is not None:
+            return found
+    return node
+
+
+class _Builder:
+    """Walks one function definition and records scopes, declarations, uses, loads and checks."""
+
+    def __init__(self, source: bytes, line_offset: int) -> None:
+        self.source = source
+        self.lines = source.decode("utf-8", "replace").splitlines()
+        self.line_offset = line_offset
+        self.scopes: list[Scope] = []
+        self.decls: list[Decl] = []
+        self.uses: list[Use] = []
+        self.loads: list[Load] = []
+        self.checks: list[Check] = []
+        self.in_check = False
+
+    def line_of(self, node: tree_sitter.Node) -> int:
+        return node.start_point.row + 1 + self.line_offset
+
+    def line_text(self, node: tree_sitter.Node) -> str:
+        row = node.start_point.row
+        return self.lines[row].strip() if row < len(self.lines) else ""
+
+    def new_scope(self, kind: str, label: str, parent: int | None, node: tree_sitter.Node) -> int:
+        self.scopes.append(Scope(len(self.scopes), kind, label, parent, self.line_of(node)))
+        return len(self.scopes) - 1
+
+    def build(self, func: tree_sitter.Node) -> FunctionModel:
+        name_node = _declarator_name(func.child_by_field_name("declarator"))
+        name = _text(name_node) if name_node is not None else "?"
+        root = self.new_scope("function", f"function {name}", None, func)
+        body = func.child_by_field_name("body")
+        if body is not None:
+            for child in body.children:
+                self.visit(child, root)
+        return FunctionModel(name, self.scopes, self.decls, self.uses, self.loads, self.checks, self._graph())
+
+    def _scope_kind(self, node: tree_sitter.Node) -> tuple[str, str]:
+        parent = node.parent
+        if parent is None:
+            return "block", "block"
+        if parent.type == "lambda_expression":
+            return "lambda", "lambda"
+        if parent.type == "if_statement":
+            cond = _text(parent.child_by_field_name("condition") or parent)
+            if "C10_LIKELY" in cond:
+                return "vector-body", "vectorized body"
+            if "C10_UNLIKELY" in cond:
+                return "tail-body", "tail"
+            return "branch", "branch"
+        return "block", "block"
+
+    def visit(self, node: tree_sitter.Node, scope: int, defines: str | None = None) -> None:
+        kind = node.type
+        if kind == "compound_statement":
+            scope_kind, label = self._scope_kind(node)
+            inner = self.new_scope(scope_kind, label, scope, node)
+            for child in node.children:
+                self.visit(child, inner)
+            return
+        if kind == "for_statement":
+            var = ""
+            init = node.child_by_field_name("initializer")
+            if init is not None and init.type == "declaration":
+                decl_id = _declarator_name(init.child_by_field_name("declarator"))
+                var = _text(decl_id) if decl_id is not None else ""
+            loop_kind = "tail-loop" if var.endswith("_tail") else "loop"
+            inner = self.new_scope(loop_kind, f"{'tail loop' if loop_kind == 'tail-loop' else 'loop'} {var}".strip(), scope, node)
+            for child in node.children:
+                if child.type == "compound_statement":  # the loop body shares the loop's scope
+                    for grandchild in child.children:
+                        self.visit(grandchild, inner)
+                else:
+                    self.visit(child, inner)
+            return
+        if kind == "declaration":
+            self._declaration(node, scope)
+            return
+        if kind == "expression_statement" and self._check(node, scope):
+            self.in_check = True
+            try:
+                for child in node.children:
+                    self.visit(child, scope, defines)
+            finally:
+                self.in_check = False
+            return
+        if kind == "subscript_expression":
+            self._subscript_load(node, scope, defines)
+        if kind == "binary_expression":
+            self._pointer_load(node, scope, defines)
+        if kind == "identifier":
+            self._use(node, scope, defines)
+            return
+        for child in node.children:
+            self.visit(child, scope, defines)
+
+    def _declaration(self, node: tree_sitter.Node, scope: int) -> None:
+        for child in node.children_by_field_name("declarator"):
+            ident = _declarator_name(child)
+            name = _text(ident) if ident is not None else None
+            if ident is not None and name and (TRACKED.match(name) or INDEX_VAR.match(name)):
+                self.decls.append(
+                    Decl(name, scope, ident.end_byte, self.line_of(ident), ident.start_point.column + 1)
+                )
+            value = child.child_by_field_name("value")
+            if value is None and child.type == "init_declarator":
+                value = child.named_children[-1] if len(child.named_children) > 1 else None
+            if value is not None:
+                self.visit(value, scope, defines=name)
+            for part in child.named_children:  # array sizes and the like can hold uses too
+                if part != ident and part != value and part.type != "identifier":
+                    self.visit(part, scope, defines=name)
+
+    def _check(self, node: tree_sitter.Node, scope: int) -> bool:
+        call = node.named_children[0] if node.named_children else None
+        if call is None or call.type != "call_expression":
+            return False
+        func = call.child_by_field_name("function")
+        if func is None or _text(func) != "TORCH_CHECK":
+            return False
+        args = call.child_by_field_name("arguments")
+        if args is None or BOUNDS_MESSAGE not in _text(args):
+            return False
+        named = args.named_children
+        if not named:
+            return False
+        tracked = [i for i in _identifiers(named[0]) if TRACKED.match(_text(i))]
+        if not tracked:
+            return False
+        message = _text(named[-1]).strip('"')
+        bound = message.split("<")[-1].strip() if "<" in message else ""
+        first = tracked[0]
+        self.checks.append(
+            Check(_text(first), bound, scope, first.start_byte, self.line_of(first), first.start_point.column + 1, self.line_text(node))
+        )
+        return True
+
+    def _add_load(self, pointer: str, index: tree_sitter.Node, scope: int, at: tree_sitter.Node, defines: str | None) -> None:
+        names = sorted({_text(i) for i in _identifiers(index) if TRACKED.match(_text(i)) or INDEX_VAR.match(_text(i))})
+        self.loads.append(Load(pointer, names, scope, at.start_byte, self.line_of(at), defines))
+
+    def _subscript_load(self, node: tree_sitter.Node, scope: int, defines: str | None) -> None:
+        base = node.child_by_field_name("argument")
+        if base is None or not POINTER.match(_text(base)):
+            return
+        parent = node.parent
+        if parent is not None and parent.type == "assignment_expression" and parent.child_by_field_name("left") == node:
+            return  # a store, not a load
+        index = node.child_by_field_name("indices") or node.child_by_field_name("index") or node
+        self._add_load(_text(base), index, scope, node, defines)
+
+    def _pointer_load(self, node: tree_sitter.Node, scope: int, defines: str | None) -> None:
+        left = node.child_by_field_name("left")
+        right = node.child_by_field_name("right")
+        op = node.child_by_field_name("operator")
+        if left is None or right is None or op is None or _text(op) != "+":
+            return
+        if left.type == "identifier" and POINTER.match(_text(left)) and node.parent is not None and node.parent.type == "argument_list":
+            self._add_load(_text(left), right, scope, node, defines)
+
+    def _use(self, node: tree_sitter.Node, scope: int, defines: str | None) -> None:
+        name = _text(node)
+        if not (TRACKED.match(name) or INDEX_VAR.match(name)):
+            return
+        self.uses.append(
+            Use(name, scope, node.start_byte, self.line_of(node), node.start_point.column + 1, self.line_text(node), self.in_check, defines)
+        )
+
+    def _graph(self) -> nx.DiGraph:
+        """Nodes are declarations and uses; an edge def -> use when the declaration reaches it,
+        and use -> def when the use feeds the initializer of that declaration."""
+        graph = nx.DiGraph()
+        decl_ids = {}
+        for d in self.decls:
+            node_id = ("def", d.name, d.byte)
+            graph.add_node(node_id, kind="def", name=d.name, line=d.line, scope=d.scope)
+            decl_ids[(d.name, d.byte)] = node_id
+        chain_cache: dict[int, list[int]] = {}
+
+        def chain(scope: int) -> list[int]:
+            if scope not in chain_cache:
+                out, cur = [], scope
+                while cur is not None:
+                    out.append(cur)
+                    cur = self.scopes[cur].parent
+                chain_cache[scope] = out
+            return chain_cache[scope]
+
+        by_name: dict[str, list[Decl]] = {}
+        for d in self.decls:
+            by_name.setdefault(d.name, []).append(d)
+        for u in self.uses:
+            use_id = ("use", u.name, u.byte)
+            graph.add_node(use_id, kind="use", name=u.name, line=u.line, scope=u.scope)
+            reaching = None
+            for scope in chain(u.scope):
+                candidates = [d for d in by_name.get(u.name, []) if d.scope == scope and d.byte <= u.byte]
+                if candidates:
+                    reaching = max(candidates, key=lambda d: d.byte)
+                    break
+            if reaching is not None:
+                graph.add_edge(decl_ids[(reaching.name, reaching.byte)], use_id)
+            if u.defines is not None:
+                target = self._enclosing_decl(u)
+                if target is not None:
+                    graph.add_edge(use_id, decl_ids[(target.name, target.byte)])
+        return graph
+
+    def _enclosing_decl(self, u: Use) -> Decl | None:
+        """The declaration whose initializer contains this use: the nearest one of that name before it."""
+        candidates = [d for d in self.decls if d.name == u.defines and d.byte <= u.byte and d.scope == u.scope]
+        return max(candidates, key=lambda d: d.byte) if candidates else None
+
+
+# tree-sitter-cpp reads `decltype(a)(b)` (a functional cast Inductor emits) as an error; the
+# same-length spelling `decltyp_(a)(b)` is a plain call with the same identifiers at the same bytes.
+_FUNCTIONAL_DECLTYPE = re.compile(rb"\bdecltype(?=\([^()]*\)\()")
+
+
+def parse_functions(source: str, line_offset: int = 0) -> list[FunctionModel]:
+    """Parse C++ text into one model per function definition; raise KernelParseError if it cannot."""
+    data = _FUNCTIONAL_DECLTYPE.sub(b"decltyp_", source.encode("utf-8"))
+    tree = _parser().parse(data)
+    funcs = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "function_definition":
+            funcs.append(node)
+            continue
+        stack.extend(reversed(node.children))
+    error = _first_error(tree.root_node)
+    if error is not None:
+        raise KernelParseError(f"unparseable C++: syntax error at line {error.start_point.row + 1 + line_offset}")
+    if not funcs:
+        raise KernelParseError("no C++ function definition found")
+    return [_Builder(data, line_offset).build(f) for f in funcs]
+
+
+def _classify(model: FunctionModel, use: Use) -> tuple[str, Decl | None] | None:
+    """None when a declaration reaches the use; otherwise the kind and the nearest declaration."""
+    use_id = ("use", use.name, use.byte)
+    if any(model.graph.nodes[p]["kind"] == "def" for p in model.graph.predecessors(use_id)):
+        return None
+    same_name = [d for d in model.decls if d.name == use.name]
+    chain = set(model.chain(use.scope))
+    later = [d for d in same_name if d.scope in chain and d.byte > use.byte]
+    if later:
+        return "forward-reference", min(later, key=lambda d: d.byte)
+    if same_name:
+        return "out-of-scope", min(same_name, key=lambda d: abs(d.byte - use.byte))
+    return "undeclared", None
+
+
+def _value_chain(model: FunctionModel, check: Check) -> set[str]:
+    """The names the checked variable is a plain copy of (convert, arange, cast), back to a loop index.
+
+    The walk stops at a variable that was loaded from memory: the load that produces an index is
+    not the load the index guards.
+    """
+    loaded = {load.defines for load in model.loads if load.defines}
+    names = {check.variable}
+    frontier = [check.variable]
+    while frontier:
+        name = frontier.pop()
+        if name in loaded:
+            continue
+        decls = [d for d in model.decls if d.name == name and d.byte <= check.byte]
+        if not decls:
+            continue
+        decl = max(decls, key=lambda d: d.byte)
+        feeding = [u for u in model.uses if u.defines == name and u.scope == decl.scope and u.byte > decl.byte]
+        feeding = [u for u in feeding if model.graph.has_edge(("use", u.name, u.byte), ("def", decl.name, decl.byte))]
+        sources = {u.name for u in feeding}
+        if len(sources) == 1:
+            for nxt in sources:
+                if nxt not in names:
+                    names.add(nxt)
+                    frontier.append(nxt)
+    return names
+
+
+def analyze_source(source: str, file: str, line_offset: int = 0) -> list[Finding]:
+    """All findings of every kernel function in one C++ text, in source order."""
+    findings: list[Finding] = []
+    for model in parse_functions(source, line_offset):
+        findings.extend(_lost_definitions(model, file))
+        findings.extend(_checks_after_load(model, file))
+    findings.sort(key=lambda f: (f.line, f.col, f.kind))
+    return findings
+
+
+def _lost_definitions(model: FunctionModel, file: str) -> list[Finding]:
+    out = []
+    for use in model.uses:
+        if not TRACKED.match(use.name):
+            continue
+        verdict = _classify(model, use)
+        if verdict is None:
+            continue
+        kind, decl = verdict
+        scope = model.scopes[use.scope]
+        where = "in a bounds check" if use.in_check else "in a statement"
+        if kind == "forward-reference":
+            msg = f"'{use.name}' is used {where} before its declaration at line {decl.line} ({scope.label})"
+        elif kind == "out-of-scope":
+            other = model.scopes[decl.scope]
+            msg = f"'{use.name}' is used {where} but declared only at line {decl.line}, in {other.label}, which does not enclose this use ({scope.label})"
+        else:
+            msg = f"'{use.name}' is used {where} but declared nowhere in {model.name} ({scope.label})"
+        out.append(
+            Finding(file, use.line, use.col, use.name, kind, msg, model.name, scope.label, use.statement, decl.line if decl else None)
+        )
+    return out
+
+
+def _checks_after_load(model: FunctionModel, file: str) -> list[Finding]:
+    out = []
+    for check in model.checks:
+        names = _value_chain(model, check)
+        guarded = [
+            load
+            for load in model.loads
+            if load.scope == check.scope and load.byte < check.byte and set(load.index_vars) & names and load.defines not in names
+        ]
+        if not guarded:
+            continue
+        load = guarded[0]
+        index = ", ".join(sorted(set(load.index_vars) & names))
+        msg = (
+            f"bounds check on '{check.variable}' (< {check.bound}) runs after the load from {load.pointer} "
+            f"at line {load.line} whose index it checks ({index})"
+        )
+        scope = model.scopes[check.scope]
+        out.append(Finding(file, check.line, check.col, check.variable, "check-after-load", msg, model.name, scope.label, check.text, load.line))
+    return out

@@ -1,0 +1,175 @@
+"""Walk a kernel finding back through Inductor's layers to the line of Python that caused it.
+
+The layers of one compile are joined into a single networkx graph:
+
+    kernel -> loop-body check_bounds op -> the load it guards -> post-grad gather node
+           -> Dynamo node -> user source line
+
+and a finding's trace is a path through it. A step that cannot be joined is named in the
+finding (`unresolved`) instead of being guessed.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+GATHER_TARGETS = ("aten.index.", "aten.index_select", "aten.gather", "aten.embedding", "aten._unsafe_index")
+_SYMBOL = re.compile(r"[A-Za-z_]\w*")
+
+
+def normalize_path(path: str) -> str:
+    """Paths without the machine: site-packages files by package path, project files relative."""
+    posix = path.replace("\\", "/")
+    if "site-packages/" in posix:
+        return posix.rsplit("site-packages/", 1)[1]
+    try:
+        return Path(posix).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return Path(posix).name
+
+
+def user_frame(stack: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The innermost frame outside torch itself: the line a user (or transformers) wrote."""
+    for frame in reversed(stack):
+        if not normalize_path(frame["file"]).startswith("torch/"):
+            return frame
+    return None
+
+
+def _ops_by_name(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {op["name"]: op for op in body["ops"]}
+
+
+def _resolve(arg: str, ops: dict[str, dict[str, Any]], indexing: dict[str, str]) -> str:
+    """A loop-body argument as text: `%get_index_3` becomes the sympy index it names."""
+    if arg.startswith("%"):
+        op = ops.get(arg[1:])
+        if op is not None and op["op"] == "get_index" and op["args"]:
+            return indexing.get(op["args"][0], op["args"][0])
+        return arg[1:]
+    return arg
+
+
+def _op_text(op: dict[str, Any], ops: dict[str, dict[str, Any]], indexing: dict[str, str]) -> str:
+    args = [_resolve(a, ops, indexing) for a in op["args"]]
+    if op["op"] == "check_bounds" and len(args) == 4:
+        return f"ops.check_bounds({args[0]}, size={args[1]}, lower={args[2]}, upper={args[3]})"
+    return f"ops.{op['op']}({', '.join(args)})"
+
+
+def layer_graph(compile_rec: dict[str, Any]) -> nx.DiGraph:
+    """All layers of one compile as one graph; node attributes carry the text shown to users."""
+    g = nx.DiGraph()
+    post_grad = compile_rec["post_grad_graphs"][-1]["nodes"] if compile_rec["post_grad_graphs"] else []
+    dynamo = {n["name"]: n for n in (compile_rec.get("dynamo_graph") or {"nodes": []})["nodes"]}
+    consumers: dict[str, list[dict[str, Any]]] = {}
+    for node in post_grad:
+        for name in node["inputs"]:
+            consumers.setdefault(name, []).append(node)
+
+    for kernel in compile_rec["kernels"]:
+        kid = ("kernel", kernel["name"])
+        g.add_node(kid, layer="kernel", text=kernel["name"], file=kernel.get("file"))
+        for snode in kernel["nodes"]:
+            body = snode.get("loop_body")
+            if not body:
+                continue
+            ops = _ops_by_name(body)
+            indexing = body["indexing_exprs"]
+            order = [op for op in body["ops"] if op["op"] not in ("get_index",)]
+            for pos, op in enumerate(order):
+                if op["op"] != "check_bounds" and not op["op"].startswith("set_indirect"):
+                    continue
+                oid = ("loop-op", snode["name"], op["name"])
+                checked = _resolve(op["args"][0], ops, indexing) if op["args"] else ""
+                twins = [
+                    _op_text(o, ops, indexing)
+                    for o in order[:pos]
+                    if o["op"] == "index_expr" and o["args"] and _resolve(o["args"][0], ops, indexing) == checked
+                ]
+                upper = op["op"] != "check_bounds" or (len(op["args"]) == 4 and op["args"][3] == "True")
+                g.add_node(
+                    oid,
+                    layer="loop-body",
+                    text=f"{snode['name']}: {_op_text(op, ops, indexing)}",
+                    upper=upper,
+                    cse_twins=twins,
+                )
+                g.add_edge(kid, oid)
+                symbols = set(_SYMBOL.findall(checked))
+                for later in order[pos + 1 :]:
+                    if later["op"] != "load" or len(later["args"]) < 2:
+                        continue
+                    index = _resolve(later["args"][1], ops, indexing)
+                    if symbols and symbols <= set(_SYMBOL.findall(index)):
+                        buffer = later["args"][0].strip("'\"")
+                        lid = ("loop-op", snode["name"], later["name"])
+                        g.add_node(lid, layer="loop-body", text=f"{snode['name']}: {_op_text(later, ops, indexing)}", buffer=buffer)
+                        g.add_edge(oid, lid)
+                        for node in consumers.get(buffer, []):
+                            if node["target"].startswith(GATHER_TARGETS):
+                                _add_post_grad(g, lid, node, dynamo)
+                        break
+    return g
+
+
+def _add_post_grad(g: nx.DiGraph, parent: tuple, node: dict[str, Any], dynamo: dict[str, dict[str, Any]]) -> None:
+    pid = ("post-grad", node["name"])
+    args = ", ".join(node["args"])
+    g.add_node(pid, layer="post-grad", text=f"{node['name']} = {node['target']}({args})")
+    g.add_edge(parent, pid)
+    for name in [*reversed(node.get("source_fn") or []), *(node.get("from_node") or [])]:
+        dnode = dynamo.get(name)
+        if dnode is None:
+            continue
+        did = ("dynamo", name)
+        g.add_node(did, layer="dynamo", text=f"{name} = {dnode['target']}({', '.join(dnode['args'])})")
+        g.add_edge(pid, did)
+        frame = user_frame(dnode["stack"])
+        if frame is not None:
+            file = normalize_path(frame["file"])
+            sid = ("source", file, frame["line"])
+            g.add_node(sid, layer="source", text=frame["text"], file=file, line=frame["line"], function=frame["function"])
+            g.add_edge(did, sid)
+        break
+
+
+def trace_finding(finding: dict[str, Any], kernel_name: str, graph: nx.DiGraph) -> dict[str, Any]:
+    """Return the finding with `trace`, `source` and `unresolved` filled in."""
+    out = dict(finding, trace=[], source=None, unresolved=None)
+    kid = ("kernel", kernel_name)
+    out["trace"].append({"layer": "kernel", "text": finding["statement"], "file": finding["file"], "line": finding["line"]})
+    if kid not in graph:
+        out["unresolved"] = f"kernel {kernel_name} was not recorded by the capture"
+        return out
+    if "index out of bounds" not in finding["statement"]:
+        out["unresolved"] = "the statement is not a bounds check, so no loop-body op is known to emit it"
+        return out
+    checks = [n for n in graph.successors(kid) if graph.nodes[n]["upper"]]
+    if len(checks) != 1:
+        out["unresolved"] = (
+            f"{len(checks)} upper-bound checks in the loop bodies of {kernel_name}; cannot tell which emitted this line"
+        )
+        return out
+    sources = [n for n in nx.descendants(graph, checks[0]) if graph.nodes[n]["layer"] == "source"]
+    targets = sources or [n for n in nx.descendants(graph, checks[0])]
+    path = [checks[0]]
+    if targets:
+        deepest = max(targets, key=lambda n: nx.shortest_path_length(graph, checks[0], n))
+        path = nx.shortest_path(graph, checks[0], deepest)
+    for node in path:
+        attrs = graph.nodes[node]
+        step = {"layer": attrs["layer"], "text": attrs["text"]}
+        if attrs.get("cse_twins"):
+            step["shares_index_with"] = attrs["cse_twins"]
+        if attrs["layer"] == "source":
+            step.update(file=attrs["file"], line=attrs["line"])
+            out["source"] = {"file": attrs["file"], "line": attrs["line"], "text": attrs["text"]}
+        out["trace"].append(step)
+    if out["source"] is None:
+        reached = graph.nodes[path[-1]]["layer"]
+        out["unresolved"] = f"trace stops at the {reached} layer: no further node in the captured graphs"
+    return out
