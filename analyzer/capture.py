@@ -11,6 +11,7 @@ import dataclasses
 import json
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
@@ -76,7 +77,7 @@ def run_child(scenario_name: str, variant: str, out_dir: Path) -> int:
             "scenario": scenario_name,
             "variant": variant,
             "versions": versions(),
-            "command": f"python -m analyzer analyze --scenario {scenario_name}",
+            "command": f"python -m analyzer capture --scenario {scenario_name} --variant {variant}",
             "seconds": round(elapsed, 2),
             "calls": calls,
             "compiles": compiles,
@@ -102,6 +103,24 @@ def run_variant(scenario_name: str, variant: str, out_dir: Path, timeout_s: floa
                 proc.wait()
                 rc, status = None, "timeout"
     return VariantRun(variant, out_dir.name, status, rc, round(time.perf_counter() - started, 2))
+
+
+def capture_to(scenario_name: str, variant: str, out_dir: Path, timeout_s: float) -> VariantRun:
+    """Capture into a staging folder beside `out_dir` and swap it in only when the capture succeeded."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".staging-{out_dir.name}-"))
+    try:
+        result = run_variant(scenario_name, variant, staging, timeout_s)
+        if result.status == "ok":
+            (staging / "child.log").unlink(missing_ok=True)  # machine-specific noise
+            files.replace_dir(staging, out_dir)
+        else:
+            failed = out_dir.parent / f"{out_dir.name}.{result.status}"
+            shutil.rmtree(failed, ignore_errors=True)
+            os.replace(staging, failed)
+        return result
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def load_bundle(bundle_dir: Path) -> dict[str, Any]:

@@ -49,6 +49,20 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return EXIT_CLEAN if summary["status"] == "ok" else EXIT_FINDINGS
 
 
+def cmd_capture(args: argparse.Namespace) -> int:
+    from . import capture, scenarios
+
+    try:
+        known = scenarios.get(args.scenario).variants()
+    except scenarios.UnknownScenario as exc:
+        return _error(str(exc))
+    if args.variant not in known:
+        return _error(f"unknown variant {args.variant!r} of {args.scenario} on this transformers (known: {', '.join(known)})")
+    result = capture.capture_to(args.scenario, args.variant, Path(args.out), args.timeout)
+    print(f"{args.out}: {result.status} in {result.seconds:.1f}s")
+    return EXIT_CLEAN if result.status == "ok" else EXIT_FINDINGS
+
+
 def _print_table(summary: dict) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -90,6 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     p_an.add_argument("--reports", default="reports", help="reports folder (default: reports)")
     p_an.add_argument("--timeout", type=float, default=900.0, help="seconds per captured variant")
     p_an.set_defaults(func=cmd_analyze)
+
+    p_cap = sub.add_parser("capture", help="capture one variant of a scenario into a bundle folder")
+    p_cap.add_argument("--scenario", required=True)
+    p_cap.add_argument("--variant", required=True)
+    p_cap.add_argument("--out", required=True, help="bundle folder to write (replaced when complete)")
+    p_cap.add_argument("--timeout", type=float, default=900.0)
+    p_cap.set_defaults(func=cmd_capture)
 
     p_list = sub.add_parser("scenarios", help="list the scenarios")
     p_list.set_defaults(func=lambda a: print("\n".join(_scenario_lines())) or EXIT_CLEAN)

@@ -109,11 +109,45 @@ def layer_graph(compile_rec: dict[str, Any]) -> nx.DiGraph:
                         lid = ("loop-op", snode["name"], later["name"])
                         g.add_node(lid, layer="loop-body", text=f"{snode['name']}: {_op_text(later, ops, indexing)}", buffer=buffer)
                         g.add_edge(oid, lid)
-                        for node in consumers.get(buffer, []):
-                            if node["target"].startswith(GATHER_TARGETS):
-                                _add_post_grad(g, lid, node, dynamo)
+                        for node in _gathers_reading(buffer, consumers):
+                            _add_post_grad(g, lid, node, dynamo)
                         break
     return g
+
+
+def _gathers_reading(buffer: str, consumers: dict[str, list[dict[str, Any]]], depth: int = 4) -> list[dict[str, Any]]:
+    """The gather nodes that read `buffer`, looking through the casts and views Inductor folds into a load."""
+    found: list[dict[str, Any]] = []
+    frontier, seen = [buffer], {buffer}
+    for _ in range(depth):
+        nxt = []
+        for name in frontier:
+            for node in consumers.get(name, []):
+                if node["name"] in seen:
+                    continue
+                seen.add(node["name"])
+                if node["target"].startswith(GATHER_TARGETS):
+                    found.append(node)
+                elif node["target"].startswith(_TRANSPARENT):
+                    nxt.append(node["name"])
+        if found:
+            return found
+        frontier = nxt
+    return found
+
+
+_TRANSPARENT = (
+    "prims.convert_element_type",
+    "aten._to_copy",
+    "aten.view",
+    "aten.reshape",
+    "aten.unsqueeze",
+    "aten.expand",
+    "aten.clone",
+    "aten.slice",
+    "aten.permute",
+    "aten.constant_pad_nd",
+)
 
 
 def _add_post_grad(g: nx.DiGraph, parent: tuple, node: dict[str, Any], dynamo: dict[str, dict[str, Any]]) -> None:
@@ -149,9 +183,11 @@ def trace_finding(finding: dict[str, Any], kernel_name: str, graph: nx.DiGraph) 
         out["unresolved"] = "the statement is not a bounds check, so no loop-body op is known to emit it"
         return out
     checks = [n for n in graph.successors(kid) if graph.nodes[n]["upper"]]
-    if len(checks) != 1:
+    # fused kernels repeat one node's body per layer; identical checks are one candidate
+    distinct = {graph.nodes[n]["text"].split(": ", 1)[1] for n in checks}
+    if len(distinct) != 1:
         out["unresolved"] = (
-            f"{len(checks)} upper-bound checks in the loop bodies of {kernel_name}; cannot tell which emitted this line"
+            f"{len(distinct)} different upper-bound checks in the loop bodies of {kernel_name}; cannot tell which emitted this line"
         )
         return out
     sources = [n for n in nx.descendants(graph, checks[0]) if graph.nodes[n]["layer"] == "source"]

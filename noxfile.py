@@ -1,0 +1,85 @@
+"""Environments for the analyzer. nox owns the environments; `python -m analyzer` owns the logic.
+
+    nox -s analyze                         torch 2.8.0 + transformers 4.57.1, every scenario
+    nox -s analyze-2.13.0-5.23.0           another version pair (see `nox -l`)
+    nox -s analyze -- sdpa-mask-decode     only the named scenarios
+    nox -s tests                           the test suite (torch 2.13.0, CPU wheel)
+    nox -s reproduce                       the end-to-end test on torch 2.8.0, where the bug lives
+    nox -s fixtures                        re-capture the kernels and graphs under tests/data
+"""
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["tests"]
+
+DEFAULT_PAIR = ("2.8.0", "4.57.1")
+PAIRS = [("2.8.0", "4.57.1"), ("2.8.0", "5.23.0"), ("2.13.0", "5.23.0")]
+TEST_PAIR = ("2.13.0", "5.23.0")
+SCENARIOS = ["sdpa-mask-decode", "tiny-llama-generate", "tiny-mistral-generate"]
+
+
+def install(session: nox.Session, torch: str, transformers: str) -> None:
+    """torch first and pinned, so the project's own `torch>=2.8` cannot pull a different build."""
+    session.install(f"torch=={torch}", f"transformers=={transformers}")
+    session.install("-e", ".[test]")
+
+
+def run_analyze(session: nox.Session, torch: str, transformers: str) -> None:
+    install(session, torch, transformers)
+    for scenario in session.posargs or SCENARIOS:
+        session.run("python", "-m", "analyzer", "analyze", "--scenario", scenario)
+
+
+@nox.session
+def analyze(session: nox.Session) -> None:
+    """The main job: capture, analyse and trace every scenario on the versions the bug was reported on."""
+    run_analyze(session, *DEFAULT_PAIR)
+
+
+def _pair_session(torch: str, transformers: str) -> None:
+    def session_func(session: nox.Session) -> None:
+        run_analyze(session, torch, transformers)
+
+    session_func.__doc__ = f"analyze on torch {torch} + transformers {transformers}"
+    nox.session(name=f"analyze-{torch}-{transformers}")(session_func)
+
+
+for _torch, _transformers in PAIRS:
+    _pair_session(_torch, _transformers)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite, on the CPU wheel of torch 2.13.0 (installs in seconds)."""
+    install(session, *TEST_PAIR)
+    session.run("python", "-m", "pytest", "-q", *session.posargs)
+
+
+@nox.session
+def reproduce(session: nox.Session) -> None:
+    """The end-to-end capture test on torch 2.8.0, where the failure must be found and traced."""
+    install(session, *DEFAULT_PAIR)
+    session.run("python", "-m", "pytest", "-q", "-m", "capture", *session.posargs)
+
+
+FIXTURES = [
+    # (torch, transformers, scenario, variant)
+    ("2.8.0", "4.57.1", "sdpa-mask-decode", "vmap-dynamic"),
+    ("2.8.0", "5.23.0", "sdpa-mask-decode", "novmap-auto"),
+    ("2.13.0", "5.23.0", "sdpa-mask-decode", "novmap-dynamic"),
+    ("2.13.0", "5.23.0", "tiny-llama-generate", "auto"),
+]
+
+
+@nox.session
+@nox.parametrize(["torch", "transformers"], sorted({(t, tf) for t, tf, _, _ in FIXTURES}))
+def fixtures(session: nox.Session, torch: str, transformers: str) -> None:
+    """Capture the test data with this project's own code; capture.json records versions and command."""
+    install(session, torch, transformers)
+    for t, tf, scenario, variant in FIXTURES:
+        if (t, tf) == (torch, transformers):
+            out = f"tests/data/torch-{t}-transformers-{tf}/{scenario}/{variant}"
+            session.run("python", "-m", "analyzer", "capture", "--scenario", scenario, "--variant", variant, "--out", out)
