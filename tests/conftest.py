@@ -1,0 +1,34 @@
+"""Shared paths to the captured test data (made by `nox -s fixtures`, versions in each capture.json)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+AFFECTED = DATA / "torch-2.8.0-transformers-4.57.1" / "sdpa-mask-decode" / "vmap-dynamic"
+AFFECTED_5X = DATA / "torch-2.8.0-transformers-5.23.0" / "sdpa-mask-decode" / "novmap-auto"
+FIXED = DATA / "torch-2.13.0-transformers-5.23.0" / "sdpa-mask-decode" / "novmap-dynamic"
+FIXED_MODEL = DATA / "torch-2.13.0-transformers-5.23.0" / "tiny-llama-generate" / "auto"
+
+
+def kernels(bundle: Path) -> list[Path]:
+    found = sorted((bundle / "kernels").glob("*.cpp"))
+    assert found, f"no kernels captured under {bundle}"
+    return found
+
+
+def capture_json(bundle: Path) -> dict:
+    return json.loads((bundle / "capture.json").read_text())
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analyzer", *args], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.fixture
+def cli():
+    return run_cli

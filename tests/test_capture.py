@@ -1,0 +1,51 @@
+"""End to end on the installed torch: capture in a fresh process, analyse, trace, report."""
+from __future__ import annotations
+
+import json
+from importlib.metadata import version
+
+import pytest
+
+from analyzer import analyze, capture
+
+TORCH = tuple(int(x) for x in version("torch").split("+")[0].split(".")[:2])
+FIXED_RELEASE = (2, 13)  # first release whose check_bounds no longer loses its variable
+
+
+@pytest.mark.capture
+def test_sdpa_mask_decode_end_to_end(tmp_path):
+    summary = analyze.run("sdpa-mask-decode", tmp_path)
+    run_dir = tmp_path / "sdpa-mask-decode" / analyze.run_folder_name()
+    assert summary["status"] == "ok"
+    assert sorted(p.name for p in (tmp_path / "sdpa-mask-decode").iterdir()) == [run_dir.name]  # no staging left
+    findings = json.loads((run_dir / "findings.json").read_text())
+    lost = [f for f in findings if f["kind"] in ("undeclared", "forward-reference", "out-of-scope")]
+    calls = [c for v in summary["variants"] for c in v["calls"]]
+    if TORCH >= FIXED_RELEASE:
+        assert lost == []
+        assert all(c["ok"] and c["matches_eager"] for c in calls)
+        assert any(f["kind"] == "check-after-load" for f in findings)
+    else:
+        assert lost
+        assert any(not c["ok"] and "was not declared" in (c["compiler_error"] or "") for c in calls)
+        for v in summary["variants"]:
+            assert v["findings"].get("forward-reference", 0) >= 2, v  # vector body and scalar tail
+    for f in findings:
+        assert f["source"]["file"] == "transformers/masking_utils.py"
+        assert "padding_mask[batch_idx, kv_idx]" in f["source"]["text"]
+        assert (run_dir / f["file"]).is_file()
+
+
+def test_hung_capture_is_killed_and_its_output_kept_aside(tmp_path):
+    result = capture.capture_to("sdpa-mask-decode", "vmap-dynamic", tmp_path / "bundle", timeout_s=0.5)
+    assert result.status == "timeout" and result.returncode is None
+    assert not (tmp_path / "bundle").exists()
+    assert (tmp_path / "bundle.timeout" / "child.log").is_file()
+    assert [p.name for p in tmp_path.iterdir()] == ["bundle.timeout"]
+
+
+def test_unknown_scenario_is_refused(cli, tmp_path):
+    result = cli("analyze", "--scenario", "nope", "--reports", str(tmp_path))
+    assert result.returncode == 2
+    assert "unknown scenario 'nope'" in result.stderr and result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,91 @@
+"""`python -m analyzer scan`: linter output, exit codes, and one-line refusals of bad input."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import AFFECTED, FIXED, kernels
+
+
+def test_affected_kernels_exit_1_with_compiler_style_lines(cli):
+    path = kernels(AFFECTED)[0]
+    result = cli("scan", str(path))
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        file, lineno, col, kind, _ = line.split(":", 4)
+        assert file == str(path) and int(lineno) > 0 and int(col) > 0
+        assert kind.strip() == "forward-reference"
+
+
+def test_json_output_is_machine_readable(cli):
+    result = cli("scan", "--json", str(kernels(AFFECTED)[0]))
+    data = json.loads(result.stdout)
+    assert {d["kind"] for d in data} == {"forward-reference"}
+    assert all({"file", "line", "col", "identifier", "kind", "message"} <= d.keys() for d in data)
+
+
+def test_clean_directory_exits_0(cli, tmp_path):
+    # a folder of kernels with no lost definitions; check-after-load is a finding, so keep those out
+    clean = [p for p in kernels(FIXED.parent.parent / "tiny-llama-generate" / "auto") if "index out of bounds" not in p.read_text()]
+    for p in clean[:5]:
+        (tmp_path / p.name).write_text(p.read_text())
+    result = cli("scan", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_output_code_py_lines_point_into_the_python_file(cli, tmp_path):
+    src = kernels(AFFECTED)[0].read_text()
+    wrapper = (
+        "# AOT ID: ['0_inference']\nfrom torch._inductor.async_compile import AsyncCompile\nasync_compile = AsyncCompile()\n\n"
+        f"cpp_fused_0 = async_compile.cpp_pybinding(['const bool*', 'bool*'], '''\n{src}''')\n"
+    )
+    out = tmp_path / "output_code.py"
+    out.write_text(wrapper)
+    result = cli("scan", "--json", str(out))
+    assert result.returncode == 1
+    py_lines = wrapper.splitlines()
+    for finding in json.loads(result.stdout):
+        assert finding["identifier"] in py_lines[finding["line"] - 1]
+        assert "TORCH_CHECK" in py_lines[finding["line"] - 1]
+
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("empty.cpp", b"", "empty file"),
+        ("blank.cpp", b"  \n\n", "empty file"),
+        ("blob.cpp", b"\x7fELF\x00\x01\x02", "binary file"),
+        ("latin.cpp", "int f() { return 0; } // caf\xe9".encode("latin-1"), "binary file"),
+        ("script.cpp", b"def f():\n    return 1\n", "syntax error"),
+        ("decl.cpp", b"int x = 1;\n", "no C++ function definition"),
+        ("notes.txt", b"hello\n", "not a C++ file"),
+        ("wrapper.py", b"print('no kernels here')\n", "no C++ kernels"),
+    ],
+)
+def test_bad_input_is_refused_in_one_line_with_exit_2(cli, tmp_path, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = cli("scan", str(path))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and reason in result.stderr and name in result.stderr
+
+
+def test_truncated_kernel_is_refused(cli, tmp_path):
+    text = kernels(AFFECTED)[0].read_text()
+    path = tmp_path / "cut.cpp"
+    path.write_text(text[: len(text) * 2 // 3])
+    result = cli("scan", str(path))
+    assert result.returncode == 2 and "syntax error" in result.stderr
+
+
+def test_missing_path_and_empty_directory(cli, tmp_path):
+    missing = cli("scan", str(tmp_path / "nope.cpp"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    empty = cli("scan", str(tmp_path))
+    assert empty.returncode == 2 and "no C++ kernels" in empty.stderr
+    none = cli("scan")
+    assert none.returncode == 2 and "no paths" in none.stderr
