@@ -59,7 +59,19 @@ def _provenance(node: torch.fx.Node) -> list[str]:
 
 
 def graph_to_dict(graph: torch.fx.Graph) -> dict[str, Any]:
+    """Nodes as plain dicts; stack frames are shared in `frames` and nodes name them by index,
+    because most nodes of a model repeat the same deep stacks."""
     nodes = []
+    frames: list[dict[str, Any]] = []
+    frame_ids: dict[tuple, int] = {}
+
+    def intern(frame: dict[str, Any]) -> int:
+        key = (frame["file"], frame["line"], frame["function"], frame["text"])
+        if key not in frame_ids:
+            frame_ids[key] = len(frames)
+            frames.append(frame)
+        return frame_ids[key]
+
     for node in graph.nodes:
         val = node.meta.get("val", node.meta.get("example_value"))
         shape = None
@@ -75,13 +87,13 @@ def graph_to_dict(graph: torch.fx.Graph) -> dict[str, Any]:
                 "kwargs": {k: _arg_text(v) for k, v in node.kwargs.items()},
                 "inputs": [n.name for n in node.all_input_nodes],
                 "shape": shape,
-                "stack": parse_stack_trace(node.meta.get("stack_trace")),
+                "stack": [intern(f) for f in parse_stack_trace(node.meta.get("stack_trace"))],
                 "source_fn": [str(s[0]) for s in source_fn],
                 "original_aten": str(node.meta["original_aten"]) if node.meta.get("original_aten") else None,
                 "from_node": _provenance(node),
             }
         )
-    return {"nodes": nodes, "code": _graph_code(graph)}
+    return {"nodes": nodes, "frames": frames, "code": _graph_code(graph)}
 
 
 def _graph_code(graph: torch.fx.Graph) -> str:

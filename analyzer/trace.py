@@ -64,7 +64,8 @@ def layer_graph(compile_rec: dict[str, Any]) -> nx.DiGraph:
     """All layers of one compile as one graph; node attributes carry the text shown to users."""
     g = nx.DiGraph()
     post_grad = compile_rec["post_grad_graphs"][-1]["nodes"] if compile_rec["post_grad_graphs"] else []
-    dynamo = {n["name"]: n for n in (compile_rec.get("dynamo_graph") or {"nodes": []})["nodes"]}
+    dynamo_graph = compile_rec.get("dynamo_graph") or {"nodes": [], "frames": []}
+    dynamo = {n["name"]: dict(n, stack=[dynamo_graph["frames"][i] for i in n["stack"]]) for n in dynamo_graph["nodes"]}
     consumers: dict[str, list[dict[str, Any]]] = {}
     for node in post_grad:
         for name in node["inputs"]:
