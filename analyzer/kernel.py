@@ -114,12 +114,17 @@ class FunctionModel:
     graph: nx.DiGraph
 
     def chain(self, scope: int) -> list[int]:
-        out = []
-        cur: int | None = scope
-        while cur is not None:
-            out.append(cur)
-            cur = self.scopes[cur].parent
-        return out
+        return scope_chain(self.scopes, scope)
+
+
+def scope_chain(scopes: list[Scope], scope: int) -> list[int]:
+    """The scope and every scope enclosing it, innermost first: where a use may look for its declaration."""
+    out = []
+    cur: int | None = scope
+    while cur is not None:
+        out.append(cur)
+        cur = scopes[cur].parent
+    return out
 
 
 @functools.lru_cache(maxsize=1)
@@ -341,17 +346,6 @@ class _Builder:
             node_id = ("def", d.name, d.byte)
             graph.add_node(node_id, kind="def", name=d.name, line=d.line, scope=d.scope)
             decl_ids[(d.name, d.byte)] = node_id
-        chain_cache: dict[int, list[int]] = {}
-
-        def chain(scope: int) -> list[int]:
-            if scope not in chain_cache:
-                out, cur = [], scope
-                while cur is not None:
-                    out.append(cur)
-                    cur = self.scopes[cur].parent
-                chain_cache[scope] = out
-            return chain_cache[scope]
-
         by_name: dict[str, list[Decl]] = {}
         for d in self.decls:
             by_name.setdefault(d.name, []).append(d)
@@ -359,7 +353,7 @@ class _Builder:
             use_id = ("use", u.name, u.byte)
             graph.add_node(use_id, kind="use", name=u.name, line=u.line, scope=u.scope)
             reaching = None
-            for scope in chain(u.scope):
+            for scope in scope_chain(self.scopes, u.scope):
                 candidates = [d for d in by_name.get(u.name, []) if d.scope == scope and d.byte <= u.byte]
                 if candidates:
                     reaching = max(candidates, key=lambda d: d.byte)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import AFFECTED, FIXED, kernels
+from conftest import AFFECTED, FIXED_MODEL, kernels
 
 
 def test_affected_kernels_exit_1_with_compiler_style_lines(cli):
@@ -26,14 +26,10 @@ def test_json_output_is_machine_readable(cli):
     assert all({"file", "line", "col", "identifier", "kind", "message"} <= d.keys() for d in data)
 
 
-def test_clean_directory_exits_0(cli, tmp_path):
-    # a folder of kernels with no lost definitions; check-after-load is a finding, so keep those out
-    clean = [p for p in kernels(FIXED.parent.parent / "tiny-llama-generate" / "auto") if "index out of bounds" not in p.read_text()]
-    for p in clean[:5]:
-        (tmp_path / p.name).write_text(p.read_text())
-    result = cli("scan", str(tmp_path))
+def test_whole_tiny_model_compile_on_fixed_torch_scans_clean(cli):
+    result = cli("scan", str(FIXED_MODEL / "kernels"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout == ""
+    assert result.stdout == "" and result.stderr == ""
 
 
 def test_output_code_py_lines_point_into_the_python_file(cli, tmp_path):
