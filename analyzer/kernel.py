@@ -28,6 +28,9 @@ class KernelParseError(ValueError):
     """The text is not C++ this analysis can read; the message says why, on one line."""
 
 
+DeclKey = tuple  # (name, byte) of a declaration: unique within a function
+
+
 @dataclasses.dataclass
 class Scope:
     id: int
@@ -55,7 +58,7 @@ class Use:
     col: int
     statement: str  # the source line the use sits on, stripped
     in_check: bool
-    defines: str | None  # the variable whose initializer holds this use
+    defines: DeclKey | None  # the declaration whose initializer holds this use
 
 
 @dataclasses.dataclass
@@ -65,7 +68,7 @@ class Load:
     scope: int
     byte: int
     line: int
-    defines: str | None
+    defines: DeclKey | None  # the declaration this load initializes
 
 
 @dataclasses.dataclass
@@ -221,7 +224,7 @@ class _Builder:
             return "branch", "branch"
         return "block", "block"
 
-    def visit(self, node: tree_sitter.Node, scope: int, defines: str | None = None) -> None:
+    def visit(self, node: tree_sitter.Node, scope: int, defines: DeclKey | None = None) -> None:
         kind = node.type
         if kind == "compound_statement":
             scope_kind, label = self._scope_kind(node)
@@ -269,18 +272,20 @@ class _Builder:
         for child in node.children_by_field_name("declarator"):
             ident = _declarator_name(child)
             name = _text(ident) if ident is not None else None
+            key = None
             if ident is not None and name and (TRACKED.match(name) or INDEX_VAR.match(name)):
                 self.decls.append(
                     Decl(name, scope, ident.end_byte, self.line_of(ident), ident.start_point.column + 1)
                 )
+                key = (name, ident.end_byte)
             value = child.child_by_field_name("value")
             if value is None and child.type == "init_declarator":
                 value = child.named_children[-1] if len(child.named_children) > 1 else None
             if value is not None:
-                self.visit(value, scope, defines=name)
+                self.visit(value, scope, defines=key)
             for part in child.named_children:  # array sizes and the like can hold uses too
                 if part != ident and part != value and part.type != "identifier":
-                    self.visit(part, scope, defines=name)
+                    self.visit(part, scope, defines=key)
 
     def _check(self, node: tree_sitter.Node, scope: int) -> bool:
         call = node.named_children[0] if node.named_children else None
@@ -306,11 +311,11 @@ class _Builder:
         )
         return True
 
-    def _add_load(self, pointer: str, index: tree_sitter.Node, scope: int, at: tree_sitter.Node, defines: str | None) -> None:
+    def _add_load(self, pointer: str, index: tree_sitter.Node, scope: int, at: tree_sitter.Node, defines: DeclKey | None) -> None:
         names = sorted({_text(i) for i in _identifiers(index) if TRACKED.match(_text(i)) or INDEX_VAR.match(_text(i))})
         self.loads.append(Load(pointer, names, scope, at.start_byte, self.line_of(at), defines))
 
-    def _subscript_load(self, node: tree_sitter.Node, scope: int, defines: str | None) -> None:
+    def _subscript_load(self, node: tree_sitter.Node, scope: int, defines: DeclKey | None) -> None:
         base = node.child_by_field_name("argument")
         if base is None or not POINTER.match(_text(base)):
             return
@@ -320,7 +325,7 @@ class _Builder:
         index = node.child_by_field_name("indices") or node.child_by_field_name("index") or node
         self._add_load(_text(base), index, scope, node, defines)
 
-    def _pointer_load(self, node: tree_sitter.Node, scope: int, defines: str | None) -> None:
+    def _pointer_load(self, node: tree_sitter.Node, scope: int, defines: DeclKey | None) -> None:
         left = node.child_by_field_name("left")
         right = node.child_by_field_name("right")
         op = node.child_by_field_name("operator")
@@ -329,7 +334,7 @@ class _Builder:
         if left.type == "identifier" and POINTER.match(_text(left)) and node.parent is not None and node.parent.type == "argument_list":
             self._add_load(_text(left), right, scope, node, defines)
 
-    def _use(self, node: tree_sitter.Node, scope: int, defines: str | None) -> None:
+    def _use(self, node: tree_sitter.Node, scope: int, defines: DeclKey | None) -> None:
         name = _text(node)
         if not (TRACKED.match(name) or INDEX_VAR.match(name)):
             return
@@ -361,15 +366,8 @@ class _Builder:
             if reaching is not None:
                 graph.add_edge(decl_ids[(reaching.name, reaching.byte)], use_id)
             if u.defines is not None:
-                target = self._enclosing_decl(u)
-                if target is not None:
-                    graph.add_edge(use_id, decl_ids[(target.name, target.byte)])
+                graph.add_edge(use_id, decl_ids[u.defines])
         return graph
-
-    def _enclosing_decl(self, u: Use) -> Decl | None:
-        """The declaration whose initializer contains this use: the nearest one of that name before it."""
-        candidates = [d for d in self.decls if d.name == u.defines and d.byte <= u.byte and d.scope == u.scope]
-        return max(candidates, key=lambda d: d.byte) if candidates else None
 
 
 # tree-sitter-cpp reads `decltype(a)(b)` (a functional cast Inductor emits) as an error; the
@@ -412,32 +410,31 @@ def _classify(model: FunctionModel, use: Use) -> tuple[str, Decl | None] | None:
     return "undeclared", None
 
 
-def _value_chain(model: FunctionModel, check: Check) -> set[str]:
-    """The names the checked variable is a plain copy of (convert, arange, cast), back to a loop index.
+def _value_chain(model: FunctionModel, check: Check) -> tuple[set[str], set[DeclKey]]:
+    """The names the checked variable is a plain copy of (convert, arange, cast), back to a loop index,
+    following the def-use graph from the check's own use.
 
-    The walk stops at a variable that was loaded from memory: the load that produces an index is
+    The walk stops at a declaration initialized by a load: the load that produces an index is
     not the load the index guards.
     """
+    graph = model.graph
     loaded = {load.defines for load in model.loads if load.defines}
-    names = {check.variable}
-    frontier = [check.variable]
+    names, visited = {check.variable}, set()
+    frontier = [("use", check.variable, check.byte)]
     while frontier:
-        name = frontier.pop()
-        if name in loaded:
-            continue
-        decls = [d for d in model.decls if d.name == name and d.byte <= check.byte]
-        if not decls:
-            continue
-        decl = max(decls, key=lambda d: d.byte)
-        feeding = [u for u in model.uses if u.defines == name and u.scope == decl.scope and u.byte > decl.byte]
-        feeding = [u for u in feeding if model.graph.has_edge(("use", u.name, u.byte), ("def", decl.name, decl.byte))]
-        sources = {u.name for u in feeding}
-        if len(sources) == 1:
-            for nxt in sources:
-                if nxt not in names:
-                    names.add(nxt)
-                    frontier.append(nxt)
-    return names
+        use = frontier.pop()
+        for d in graph.predecessors(use):
+            key = (d[1], d[2])
+            if graph.nodes[d]["kind"] != "def" or key in visited:
+                continue
+            visited.add(key)
+            if key in loaded:
+                continue
+            feeding = [p for p in graph.predecessors(d) if graph.nodes[p]["kind"] == "use"]
+            if len({p[1] for p in feeding}) == 1:
+                names.update(p[1] for p in feeding)
+                frontier.extend(feeding)
+    return names, visited
 
 
 def analyze_source(source: str, file: str, line_offset: int = 0) -> list[Finding]:
@@ -477,11 +474,11 @@ def _lost_definitions(model: FunctionModel, file: str) -> list[Finding]:
 def _checks_after_load(model: FunctionModel, file: str) -> list[Finding]:
     out = []
     for check in model.checks:
-        names = _value_chain(model, check)
+        names, chain_decls = _value_chain(model, check)
         guarded = [
             load
             for load in model.loads
-            if load.scope == check.scope and load.byte < check.byte and set(load.index_vars) & names and load.defines not in names
+            if load.scope == check.scope and load.byte < check.byte and set(load.index_vars) & names and load.defines not in chain_decls
         ]
         if not guarded:
             continue

@@ -68,11 +68,16 @@ def test_fixed_kernel_declares_everything_but_checks_after_the_load():
     assert saw_check
 
 
-def test_whole_model_compile_on_fixed_torch_is_clean():
+def test_whole_model_compile_on_fixed_torch_only_checks_late_in_the_mask_kernel():
     paths = kernels(FIXED_MODEL)
     assert len(paths) > 10
+    late_files = set()
     for path in paths:
-        assert kernel.analyze_source(path.read_text(), str(path)) == [], path.name
+        findings = kernel.analyze_source(path.read_text(), str(path))
+        assert lost(findings) == [], path.name
+        late_files |= {path.name for f in findings if f.kind == "check-after-load"}
+    # only the recompile with dynamic shapes keeps the padding-mask check, and it sits after its load
+    assert late_files and all(name.startswith("0-2-") and "_index_" in name for name in late_files)
 
 
 def _kernel(body: str) -> str:
