@@ -63,6 +63,23 @@ def cmd_capture(args: argparse.Namespace) -> int:
     return EXIT_CLEAN if result.status == "ok" else EXIT_FINDINGS
 
 
+def cmd_repro(args: argparse.Namespace) -> int:
+    from . import repro
+
+    run = Path(args.run)
+    if not (run / "findings.json").is_file():
+        return _error(f"{run}: not an analyze run folder (no findings.json)")
+    try:
+        result = repro.make(run)
+    except LookupError as exc:
+        return _error(f"{run}: {exc}")
+    for name, entry in result.items():
+        if name.endswith(".py"):
+            state = "verified" if entry["verified"] else "NOT verified"
+            print(f"{run / name}: {entry['ops']} ops, {state}")
+    return EXIT_CLEAN if all(e["verified"] for n, e in result.items() if n.endswith(".py")) else EXIT_FINDINGS
+
+
 def _print_table(summary: dict) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -111,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
     p_cap.add_argument("--out", required=True, help="bundle folder to write (replaced when complete)")
     p_cap.add_argument("--timeout", type=float, default=900.0)
     p_cap.set_defaults(func=cmd_capture)
+
+    p_rep = sub.add_parser("repro", help="write and verify minimal repros for an analyze run folder")
+    p_rep.add_argument("run", help="a run folder: reports/<scenario>/torch-<v>-transformers-<v>")
+    p_rep.set_defaults(func=cmd_repro)
 
     p_list = sub.add_parser("scenarios", help="list the scenarios")
     p_list.set_defaults(func=lambda a: print("\n".join(_scenario_lines())) or EXIT_CLEAN)

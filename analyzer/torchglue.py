@@ -40,6 +40,51 @@ def _target_name(target: Any) -> str:
     return name or str(target)
 
 
+def _hint(value: Any) -> int | None:
+    """The concrete value a symbolic size had in the call being compiled."""
+    if isinstance(value, int):
+        return int(value)
+    node = getattr(value, "node", None)
+    hint = getattr(node, "hint", None)
+    if hint is None and node is not None:
+        try:
+            hint = node.shape_env.size_hint(node.expr)
+        except Exception:
+            return None
+    return int(hint) if hint is not None else None
+
+
+def encode_arg(arg: Any) -> Any:
+    """An FX argument as JSON: node references as {"node": name}, symbols as {"sym": ...},
+    torch objects (dtype, device, layout) as {"repr": "torch.bool"}."""
+    if isinstance(arg, torch.fx.Node):
+        return {"node": arg.name}
+    if isinstance(arg, (list, tuple)):
+        return [encode_arg(a) for a in arg]
+    if isinstance(arg, dict):
+        return {str(k): encode_arg(v) for k, v in arg.items()}
+    if arg is None or isinstance(arg, (bool, int, float, str)):
+        return arg
+    if isinstance(arg, (torch.SymInt, torch.SymFloat, torch.SymBool)):
+        return {"sym": str(arg), "hint": _hint(arg)}
+    if isinstance(arg, torch.device):
+        return {"repr": f"torch.device({str(arg)!r})"}
+    return {"repr": str(arg)}
+
+
+def _example(val: Any) -> dict[str, Any] | None:
+    if isinstance(val, torch.Tensor):
+        return {
+            "dtype": str(val.dtype),
+            "shape": [str(s) for s in val.shape],
+            "hint": [_hint(s) for s in val.shape],
+            "stride_hint": [_hint(s) for s in val.stride()],
+        }
+    if isinstance(val, (torch.SymInt, int)) and not isinstance(val, bool):
+        return {"sym": str(val), "hint": _hint(val)}
+    return None
+
+
 def _arg_text(arg: Any) -> str:
     mapped = torch.fx.node.map_arg(arg, lambda n: f"%{n.name}")
     return str(mapped)
@@ -83,8 +128,9 @@ def graph_to_dict(graph: torch.fx.Graph) -> dict[str, Any]:
                 "name": node.name,
                 "op": node.op,
                 "target": _target_name(node.target),
-                "args": [_arg_text(a) for a in node.args],
-                "kwargs": {k: _arg_text(v) for k, v in node.kwargs.items()},
+                "args": [encode_arg(a) for a in node.args],
+                "kwargs": {k: encode_arg(v) for k, v in node.kwargs.items()},
+                "example": _example(val),
                 "inputs": [n.name for n in node.all_input_nodes],
                 "shape": shape,
                 "stack": [intern(f) for f in parse_stack_trace(node.meta.get("stack_trace"))],

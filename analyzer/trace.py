@@ -39,6 +39,26 @@ def user_frame(stack: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
+def format_arg(arg: Any) -> str:
+    """A captured FX argument back as source-like text."""
+    if isinstance(arg, dict):
+        if "node" in arg:
+            return arg["node"]
+        if "sym" in arg:
+            return arg["sym"]
+        if "repr" in arg:
+            return arg["repr"]
+        return "{" + ", ".join(f"{k}: {format_arg(v)}" for k, v in arg.items()) + "}"
+    if isinstance(arg, list):
+        return "[" + ", ".join(format_arg(a) for a in arg) + "]"
+    return repr(arg)
+
+
+def node_text(node: dict[str, Any]) -> str:
+    args = [format_arg(a) for a in node["args"]] + [f"{k}={format_arg(v)}" for k, v in node.get("kwargs", {}).items()]
+    return f"{node['name']} = {node['target']}({', '.join(args)})"
+
+
 def _ops_by_name(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {op["name"]: op for op in body["ops"]}
 
@@ -96,6 +116,8 @@ def layer_graph(compile_rec: dict[str, Any]) -> nx.DiGraph:
                     oid,
                     layer="loop-body",
                     text=f"{snode['name']}: {_op_text(op, ops, indexing)}",
+                    node=snode["name"],
+                    origins=snode["origins"],
                     upper=upper,
                     cse_twins=twins,
                 )
@@ -153,15 +175,14 @@ _TRANSPARENT = (
 
 def _add_post_grad(g: nx.DiGraph, parent: tuple, node: dict[str, Any], dynamo: dict[str, dict[str, Any]]) -> None:
     pid = ("post-grad", node["name"])
-    args = ", ".join(node["args"])
-    g.add_node(pid, layer="post-grad", text=f"{node['name']} = {node['target']}({args})")
+    g.add_node(pid, layer="post-grad", text=node_text(node), node=node["name"])
     g.add_edge(parent, pid)
     for name in [*reversed(node.get("source_fn") or []), *(node.get("from_node") or [])]:
         dnode = dynamo.get(name)
         if dnode is None:
             continue
         did = ("dynamo", name)
-        g.add_node(did, layer="dynamo", text=f"{name} = {dnode['target']}({', '.join(dnode['args'])})")
+        g.add_node(did, layer="dynamo", text=node_text(dnode), node=name)
         g.add_edge(pid, did)
         frame = user_frame(dnode["stack"])
         if frame is not None:
@@ -200,6 +221,9 @@ def trace_finding(finding: dict[str, Any], kernel_name: str, graph: nx.DiGraph) 
     for node in path:
         attrs = graph.nodes[node]
         step = {"layer": attrs["layer"], "text": attrs["text"]}
+        for key in ("node", "origins"):
+            if key in attrs:
+                step[key] = attrs[key]
         if attrs.get("cse_twins"):
             step["shares_index_with"] = attrs["cse_twins"]
         if attrs["layer"] == "source":

@@ -1,0 +1,260 @@
+"""From a traced finding to the smallest pure-torch program that still shows the bug.
+
+1. Slice: the failing kernel's post-grad nodes (its scheduler nodes' origins and the gather the
+   trace found) and their ancestors, with networkx over the captured post-grad graph.
+2. Delta debugging (ddmin) over the sliced nodes: a removed node whose value is still needed
+   becomes an input of the same shape and dtype, so every candidate is a valid program.
+3. Bypass: a node whose result has the shape and dtype of one of its inputs (`x + 0`,
+   `ones & mask`) is replaced by that input; ddmin alone cannot drop such a node without
+   cutting the data flow that fuses the rest into one kernel. Steps 2 and 3 repeat to a fixpoint.
+Each candidate is judged by `oracle`, which accepts this bug's signature and nothing else.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import networkx as nx
+
+from . import render
+
+TEMPLATE = '''"""{title}
+
+{description}
+Made by `python -m analyzer repro` from a graph captured on torch {torch}; exits 1 while the bug
+is present, 0 once the compiled result matches eager.
+"""
+import sys
+
+import torch
+
+
+{function}
+
+{inputs}
+
+def main() -> int:
+    inputs = make_inputs()
+    expected = f(*inputs)
+    try:
+        got = torch.compile(f, dynamic=True)(*inputs)
+    except Exception as exc:  # the compile error is what this script shows
+        lines = str(exc).splitlines()
+        errors = [i for i, line in enumerate(lines) if "error:" in line]
+        text = "\\n".join(lines[j] for i in errors for j in range(i, min(i + 3, len(lines))))
+        if errors and "index out of bounds" in text:
+            print("BUG: Inductor's C++ kernel uses a variable in its bounds check before declaring it")
+            print(text)
+            return 1
+        raise
+    same = all(torch.equal(a, b) for a, b in zip(got, expected))
+    print(f"compiled with dynamic shapes; matches eager: {{same}}")
+    return 0 if same else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+'''
+
+
+@dataclasses.dataclass
+class Candidate:
+    nodes: list[dict[str, Any]]
+    inputs: list[render.Input]
+    outputs: list[str]
+
+    @property
+    def op_count(self) -> int:
+        return len(self.nodes)
+
+    def function_source(self) -> str:
+        return render.render_function(self.nodes, self.inputs, self.outputs)
+
+    def inputs_source(self) -> str:
+        return render.render_inputs(self.inputs)
+
+    def script(self, title: str, description: str, torch_version: str) -> str:
+        return TEMPLATE.format(
+            title=title,
+            description=description,
+            torch=torch_version,
+            function=self.function_source().rstrip(),
+            inputs=self.inputs_source().rstrip(),
+        )
+
+    def load(self) -> tuple[Callable[..., Any], tuple]:
+        """The candidate as a live function and its inputs, for in-process queries."""
+        import torch
+
+        namespace: dict[str, Any] = {"torch": torch}
+        exec(compile(self.function_source() + self.inputs_source(), "<candidate>", "exec"), namespace)
+        return namespace["f"], namespace["make_inputs"]()
+
+
+def _refs(value: Any) -> Iterable[str]:
+    if isinstance(value, dict):
+        if "node" in value:
+            yield value["node"]
+        else:
+            for v in value.values():
+                yield from _refs(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _refs(v)
+
+
+def node_inputs(node: dict[str, Any]) -> list[str]:
+    seen: list[str] = []
+    for name in _refs([node["args"], node.get("kwargs", {})]):
+        if name not in seen:
+            seen.append(name)
+    return seen
+
+
+def dependency_graph(nodes: list[dict[str, Any]]) -> nx.DiGraph:
+    g = nx.DiGraph()
+    for order, node in enumerate(nodes):
+        g.add_node(node["name"], order=order)
+        for src in node_inputs(node):
+            g.add_edge(src, node["name"])
+    return g
+
+
+def backward_slice(nodes: list[dict[str, Any]], roots: Iterable[str]) -> list[str]:
+    """The roots and every node they depend on, computed nodes only, in graph order."""
+    g = dependency_graph(nodes)
+    keep: set[str] = set()
+    for root in roots:
+        if root in g:
+            keep |= {root} | nx.ancestors(g, root)
+    by_name = {n["name"]: n for n in nodes}
+    return [n["name"] for n in nodes if n["name"] in keep and by_name[n["name"]]["op"] == "call_function"]
+
+
+def _as_input(node: dict[str, Any]) -> render.Input:
+    example = node.get("example") or {}
+    if "sym" in example:
+        return render.Input(node["name"], "int", example["hint"])
+    if "hint" in example and all(h is not None for h in example["hint"]):
+        return render.Input(node["name"], "tensor", example["hint"], example["dtype"])
+    raise render.RenderError(f"node {node['name']} has no recorded example value to stand in for it")
+
+
+def build(nodes: list[dict[str, Any]], keep: Iterable[str]) -> Candidate:
+    """A program computing the kept nodes; what they need from outside becomes inputs."""
+    keep = set(keep)
+    by_name = {n["name"]: n for n in nodes}
+    kept = [n for n in nodes if n["name"] in keep]
+    used_inside = {src for n in kept for src in node_inputs(n)}
+    inputs = []
+    for name in dict.fromkeys(src for n in kept for src in node_inputs(n)):
+        if name not in keep:
+            inputs.append(_as_input(by_name[name]))
+    outputs = [n["name"] for n in kept if n["name"] not in used_inside]
+    return Candidate(kept, inputs, outputs)
+
+
+@dataclasses.dataclass
+class Minimized:
+    candidate: Candidate
+    initial_ops: int
+    queries: int
+    seconds: float
+
+
+def ddmin(items: list[str], test: Callable[[list[str]], bool]) -> tuple[list[str], int]:
+    """Zeller's delta debugging: a 1-minimal subset for which `test` holds; returns it and the query count."""
+    cache: dict[frozenset[str], bool] = {}
+
+    def check(subset: list[str]) -> bool:
+        key = frozenset(subset)
+        if key not in cache:
+            cache[key] = bool(subset) and test(subset)
+        return cache[key]
+
+    n = 2
+    while len(items) >= 2:
+        size = len(items)
+        chunks = [items[i * size // n : (i + 1) * size // n] for i in range(n)]
+        for chunk in chunks:
+            if check(chunk):
+                items, n = chunk, 2
+                break
+        else:
+            for chunk in chunks:
+                complement = [x for x in items if x not in chunk]
+                if check(complement):
+                    items, n = complement, max(n - 1, 2)
+                    break
+            else:
+                if n >= size:
+                    break
+                n = min(size, 2 * n)
+    return items, len(cache)
+
+
+def _replace_refs(value: Any, old: str, new: str) -> Any:
+    if isinstance(value, dict):
+        if value.get("node") == old:
+            return {"node": new}
+        return {k: _replace_refs(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace_refs(v, old, new) for v in value]
+    return value
+
+
+def bypass(nodes: list[dict[str, Any]], name: str, replacement: str) -> list[dict[str, Any]]:
+    """The graph without `name`, its users reading `replacement` instead."""
+    return [
+        dict(n, args=_replace_refs(n["args"], name, replacement), kwargs=_replace_refs(n.get("kwargs", {}), name, replacement))
+        for n in nodes
+        if n["name"] != name
+    ]
+
+
+def _same_value_type(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    ea, eb = a.get("example") or {}, b.get("example") or {}
+    return bool(ea) and "shape" in ea and ea.get("shape") == eb.get("shape") and ea.get("dtype") == eb.get("dtype")
+
+
+def minimize(nodes: list[dict[str, Any]], roots: Iterable[str], judge: Callable[[Candidate], bool]) -> Minimized:
+    """Slice, check the slice reproduces, then ddmin and bypass to a fixpoint."""
+    started = time.perf_counter()
+    keep = backward_slice(nodes, roots)
+    initial = len(keep)
+    queries = 0
+
+    def test_on(graph: list[dict[str, Any]]) -> Callable[[list[str]], bool]:
+        def test(subset: list[str]) -> bool:
+            nonlocal queries
+            queries += 1
+            try:
+                candidate = build(graph, subset)
+            except render.RenderError:
+                return False
+            return judge(candidate)
+
+        return test
+
+    if not test_on(nodes)(keep):
+        raise ValueError("the sliced graph does not reproduce the bug; nothing to minimize")
+    while True:
+        keep, _ = ddmin(keep, test_on(nodes))
+        by_name = {n["name"]: n for n in nodes}
+        changed = False
+        for name in list(keep):
+            for src in node_inputs(by_name[name]):
+                if not _same_value_type(by_name[src], by_name[name]):
+                    continue
+                trial = bypass(nodes, name, src)
+                trial_keep = [k for k in keep if k != name]
+                if trial_keep and test_on(trial)(trial_keep):
+                    nodes, keep, changed = trial, trial_keep, True
+                    break
+            if changed:
+                break
+        if not changed:
+            break
+    return Minimized(build(nodes, keep), initial, queries, round(time.perf_counter() - started, 2))

@@ -1,0 +1,133 @@
+"""Does a candidate repro show *this* bug? The question every minimization step asks.
+
+A candidate reproduces only when compiling it fails with a C++ compile error whose undeclared
+identifier sits inside an "index out of bounds" TORCH_CHECK, and it compiles once
+`assert_indirect_indexing` is off. Any other error is a different bug and is refused: accepting
+any error is how a minifier ends on a graph that shows nothing.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+_UNDECLARED = re.compile(r"error: (?:.(?P<gcc>tmp\w+). was not declared in this scope|use of undeclared identifier .(?P<clang>tmp\w+).)")
+
+BUG, PASS, OTHER = "bug", "pass", "other-error"
+
+
+@dataclasses.dataclass
+class Verdict:
+    status: str  # bug | pass | other-error
+    detail: str  # the identifier and compiler line, or the other error's first line
+
+    @property
+    def reproduces(self) -> bool:
+        return self.status == BUG
+
+
+def signature(message: str) -> str | None:
+    """The lost identifier when the error is this bug's, else None."""
+    lines = message.splitlines()
+    for i, line in enumerate(lines):
+        m = _UNDECLARED.search(line)
+        if not m:
+            continue
+        ident = m["gcc"] or m["clang"]
+        context = lines[i : i + 4]
+        if any("TORCH_CHECK" in c and "index out of bounds" in c and ident in c for c in context):
+            return ident
+    return None
+
+
+def classify(exc: BaseException | None) -> Verdict:
+    if exc is None:
+        return Verdict(PASS, "compiled and ran")
+    message = str(exc)
+    ident = signature(message)
+    if ident is not None:
+        return Verdict(BUG, f"'{ident}' undeclared in an index-out-of-bounds TORCH_CHECK")
+    first = next((line for line in message.splitlines() if line.strip()), type(exc).__name__)
+    return Verdict(OTHER, f"{type(exc).__name__}: {first[:200]}")
+
+
+@contextmanager
+def _alarm(seconds: int):
+    def on_timeout(*_: Any) -> None:
+        raise TimeoutError(f"query exceeded {seconds}s")
+
+    old = signal.signal(signal.SIGALRM, on_timeout)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def query_in_process(fn: Callable[..., Any], inputs: tuple, assert_indirect: bool = True, timeout_s: int = 120) -> Verdict:
+    """Compile `fn` with dynamic shapes here, with Dynamo reset and the FX graph cache off.
+
+    Safe in-process: a C++ compile error is a Python exception, and a fresh Dynamo state per
+    query keeps one candidate's recompiles out of the next.
+    """
+    import torch
+    import torch._inductor.config as inductor_config
+
+    torch._dynamo.reset()
+    exc: BaseException | None = None
+    with inductor_config.patch(assert_indirect_indexing=assert_indirect, fx_graph_cache=False):
+        try:
+            with _alarm(timeout_s):
+                torch.compile(fn, dynamic=True)(*inputs)
+        except Exception as e:  # the verdict is the point
+            exc = e
+    torch._dynamo.reset()
+    return classify(exc)
+
+
+def reproduces_in_process(fn: Callable[..., Any], inputs: tuple) -> Verdict:
+    first = query_in_process(fn, inputs, assert_indirect=True)
+    if not first.reproduces:
+        return first
+    control = query_in_process(fn, inputs, assert_indirect=False)
+    if control.status != PASS:
+        return Verdict(OTHER, f"still fails with assert_indirect_indexing off: {control.detail}")
+    return first
+
+
+def run_script(script: Path, assert_indirect: bool = True, timeout_s: float = 300) -> tuple[int, str]:
+    """Run a repro script in a fresh process with its own Inductor cache; (exit code, output)."""
+    with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache:
+        env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache}
+        prelude = "" if assert_indirect else "import torch._inductor.config as c; c.assert_indirect_indexing = False; "
+        code = f"{prelude}import runpy, sys; sys.argv = [{str(script)!r}]; runpy.run_path({str(script)!r}, run_name='__main__')"
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout_s, cwd=script.parent
+            )
+        except subprocess.TimeoutExpired:
+            return 124, f"timed out after {timeout_s}s"
+        return proc.returncode, proc.stdout + proc.stderr
+
+
+def verify_script(script: Path, timeout_s: float = 300) -> dict[str, Any]:
+    """The final word: fails as this bug in a fresh process, passes with the assert off."""
+    rc, out = run_script(script, True, timeout_s)
+    rc_off, out_off = run_script(script, False, timeout_s)
+    shows_bug = rc != 0 and signature(out) is not None
+    return {
+        "verified": shows_bug and rc_off == 0,
+        "exit_code": rc,
+        "exit_code_assert_off": rc_off,
+        "signature": signature(out),
+        "output": [line for line in out.splitlines() if line.startswith(("BUG", "compiled", "each call", "the same calls", "torch "))],
+    }

@@ -1,0 +1,227 @@
+"""The repros a maintainer asks for first, written into an analyze run folder and each proven.
+
+- `repro_torch.py`: pure torch, built from the captured post-grad graph by `minimize`.
+- `repro_transformers.py`: the installed transformers mask builder with the shapes that failed.
+- `repro_sequence.py`: the "flaky" failure made deterministic: two calls in one process with the
+  default `dynamic=None` fail on the automatic-dynamic recompile; the same calls with Dynamo reset
+  between them (what separate test processes amount to) pass.
+- `repro.json`: per script, the torch ops it compiles, whether a fresh process confirmed it, and
+  what the minimization cost.
+Runs inside the torch environment (imports torch); `analyze` calls it in a subprocess.
+"""
+from __future__ import annotations
+
+import json
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from . import capture, files, minimize, oracle
+
+LOST = ("undeclared", "forward-reference", "out-of-scope")
+
+SIGNATURE_CHECK = '''def shows_bug(exc: Exception) -> bool:
+    """A C++ compile error naming a variable inside an index-out-of-bounds TORCH_CHECK."""
+    text = str(exc)
+    lines = text.splitlines()
+    errors = [i for i, line in enumerate(lines) if "was not declared" in line or "undeclared identifier" in line]
+    for i in errors:
+        print("\\n".join(lines[i : i + 3]))
+    return bool(errors) and "index out of bounds" in text
+'''
+
+TRANSFORMERS_4 = '''from transformers.masking_utils import causal_mask_function, sdpa_mask_recent_torch
+
+
+def build(attention_mask, q_offset, q_length, kv_length):
+    return sdpa_mask_recent_torch(
+        batch_size=attention_mask.shape[0],
+        cache_position=torch.arange(q_length) + q_offset,
+        kv_length=kv_length,
+        mask_function=causal_mask_function,
+        attention_mask=attention_mask,
+    )
+'''
+
+TRANSFORMERS_5 = '''from transformers.masking_utils import causal_mask_function, sdpa_mask
+
+
+def build(attention_mask, q_offset, q_length, kv_length):
+    return sdpa_mask(
+        batch_size=attention_mask.shape[0],
+        q_length=q_length,
+        kv_length=kv_length,
+        q_offset=q_offset,
+        mask_function=causal_mask_function,
+        attention_mask=attention_mask,
+        use_vmap={use_vmap},
+    )
+'''
+
+MASK = '''def padded_mask(batch, length, pad):
+    """A left-padded 2D attention mask, as a batched generate builds it."""
+    mask = torch.ones(batch, length, dtype=torch.bool)
+    mask[0, :pad] = False
+    return mask
+'''
+
+TRANSFORMERS_MAIN = '''def main() -> int:
+    print(f"torch {{torch.__version__}}, transformers {{transformers.__version__}}")
+    mask = padded_mask({batch}, {kv_length}, {pad})
+    args = (mask, {q_offset}, {q_length}, {kv_length})  # attention mask, q_offset, q_length, kv_length
+    expected = build(*args)
+    try:
+        got = torch.compile(build, dynamic=True)(*args)
+    except Exception as exc:
+        if shows_bug(exc):
+            print("BUG: the compiled SDPA mask builder fails in Inductor's C++ bounds check")
+            return 1
+        raise
+    print(f"compiled with dynamic=True; matches eager: {{torch.equal(got, expected)}}")
+    return 0 if torch.equal(got, expected) else 2
+'''
+
+SEQUENCE_MAIN = '''CALLS = [  # (label, attention-mask length, q_offset, q_length, kv_length)
+    ("prefill", {p_kv}, {p_qo}, {p_ql}, {p_kv}),
+    ("decode", {d_kv}, {d_qo}, {d_ql}, {d_kv}),
+]
+
+
+def run(reset_between: bool) -> str | None:
+    """Returns the label of the call that failed, or None."""
+    torch._dynamo.reset()
+    compiled = torch.compile(build)  # the default dynamic=None: static first, automatic dynamic after
+    for label, length, q_offset, q_length, kv_length in CALLS:
+        if reset_between:
+            torch._dynamo.reset()  # what running each test in its own process amounts to
+        mask = padded_mask({batch}, length, {pad})
+        try:
+            compiled(mask, q_offset, q_length, kv_length)
+        except Exception as exc:
+            if shows_bug(exc):
+                return label
+            raise
+    return None
+
+
+def main() -> int:
+    isolated = run(reset_between=True)
+    print(f"each call on a fresh Dynamo state: {{'fails at ' + isolated if isolated else 'all pass'}}")
+    together = run(reset_between=False)
+    print(f"the same calls in one process:    {{'fails at ' + together if together else 'all pass'}}")
+    if together:
+        print("BUG: the second call recompiles with automatic dynamic shapes, the kv length and the mask")
+        print("length become distinct symbols, and Inductor's bounds check loses its variable.")
+        return 1
+    return 0
+'''
+
+
+# a model scenario compiles the builder inside generate; its repro uses the decode step a batched
+# generate makes, on the builder's default path
+DEFAULT_CALLS = [
+    {"label": "prefill", "ok": True, "inputs": {"attention_mask": [2, 8], "q_offset": 0, "q_length": 8, "kv_length": 8}, "compile": {}},
+    {"label": "decode-0", "ok": False, "inputs": {"attention_mask": [2, 9], "q_offset": 8, "q_length": 1, "kv_length": 9}, "compile": {}},
+]
+
+
+def _script(doc: str, body: str) -> str:
+    return f'"""{doc}"""\nimport sys\n\nimport torch\nimport transformers\n\n{body}\n\nif __name__ == "__main__":\n    sys.exit(main())\n'
+
+
+def _failing_call(data: dict[str, Any]) -> dict[str, Any] | None:
+    return next((c for c in data["calls"] if not c["ok"] and c["label"] != "generate"), None)
+
+
+def transformers_script(calls: list[dict[str, Any]], use_vmap: bool) -> str:
+    """The transformers-level repro with the shapes of the first call that failed."""
+    failing = next(c for c in calls if not c["ok"])
+    inputs = failing["inputs"]
+    builder = TRANSFORMERS_5.format(use_vmap=use_vmap) if int(version("transformers").split(".")[0]) >= 5 else TRANSFORMERS_4
+    main = TRANSFORMERS_MAIN.format(
+        batch=inputs["attention_mask"][0], kv_length=inputs["kv_length"], pad=3, q_offset=inputs["q_offset"], q_length=inputs["q_length"]
+    )
+    doc = (
+        "transformers' SDPA mask builder under torch.compile(dynamic=True) on CPU, left-padded batch.\n\n"
+        "Exits 1 while Inductor's C++ bounds check uses a variable before declaring it, 0 once the compiled\n"
+        "mask matches eager."
+    )
+    return _script(doc, "\n\n".join([builder, MASK, SIGNATURE_CHECK, main]))
+
+
+def sequence_script(calls: list[dict[str, Any]], use_vmap: bool) -> str:
+    prefill = next(c for c in calls if c["label"] == "prefill")["inputs"]
+    decode = next(c for c in calls if c["label"].startswith("decode"))["inputs"]
+    builder = TRANSFORMERS_5.format(use_vmap=use_vmap) if int(version("transformers").split(".")[0]) >= 5 else TRANSFORMERS_4
+    main = SEQUENCE_MAIN.format(
+        batch=prefill["attention_mask"][0],
+        pad=3,
+        p_kv=prefill["kv_length"],
+        p_qo=prefill["q_offset"],
+        p_ql=prefill["q_length"],
+        d_kv=decode["kv_length"],
+        d_qo=decode["q_offset"],
+        d_ql=decode["q_length"],
+    )
+    doc = (
+        "Why it fails only when tests run together: a prefill call then a decode call, default dynamic=None.\n\n"
+        "Each call alone compiles static shapes and passes. In one process the second call recompiles with\n"
+        "automatic dynamic shapes and fails. Exits 1 while that happens, 0 when both orders pass."
+    )
+    return _script(doc, "\n\n".join([builder, MASK, SIGNATURE_CHECK, main]))
+
+
+def _pick(findings: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return next((f for f in findings if f["kind"] in LOST and f.get("source")), None)
+
+
+def _post_grad_op_count(compile_rec: dict[str, Any]) -> int:
+    graphs = compile_rec["post_grad_graphs"]
+    return sum(1 for n in graphs[-1]["nodes"] if n["op"] == "call_function") if graphs else 0
+
+
+def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
+    """Write and verify the repros for the first traced lost definition of a run folder."""
+    findings = json.loads((run_dir / "findings.json").read_text(encoding="utf-8"))
+    finding = _pick(findings)
+    if finding is None:
+        raise LookupError("no traced lost-definition finding in this run; nothing to reproduce")
+    data = capture.load_bundle(run_dir / finding["variant"])
+    compile_rec = next(c for c in data["compiles"] if c["compile_id"] == finding["compile_id"])
+    check_step = next(s for s in finding["trace"] if s["layer"] == "loop-body")
+    gathers = [s["node"] for s in finding["trace"] if s["layer"] == "post-grad"]
+    roots = [*check_step.get("origins", []), *gathers]
+    nodes = compile_rec["post_grad_graphs"][-1]["nodes"]
+
+    def judge(candidate: minimize.Candidate) -> bool:
+        return oracle.reproduces_in_process(*candidate.load()).reproduces
+
+    result = minimize.minimize(nodes, roots, judge)
+    torch_version = data["versions"]["torch"]
+    where = f"{finding['source']['file']}:{finding['source']['line']}"
+    script = result.candidate.script(
+        "Inductor CPU: an indirect-index bounds check uses its variable before declaring it.",
+        f"Minimized from the post-grad graph of `{where}` ({finding['source']['text']}).\n"
+        "Two distinct size symbols (index length and indexed dimension) keep Inductor from proving the\n"
+        "gather in range; the bounds check it adds hits a CSE entry emitted later in the kernel.",
+        torch_version,
+    )
+    out: dict[str, Any] = {"finding": {k: finding[k] for k in ("file", "line", "identifier", "kind", "source")}}
+    files.write_text(run_dir / "repro_torch.py", script)
+    out["repro_torch.py"] = {
+        "ops": result.candidate.op_count,
+        "initial_ops": result.initial_ops,
+        "queries": result.queries,
+        "minimize_seconds": result.seconds,
+        **oracle.verify_script(run_dir / "repro_torch.py", timeout_s),
+    }
+    mask_calls = [c for c in data["calls"] if "attention_mask" in c["inputs"]] or DEFAULT_CALLS
+    use_vmap = bool(mask_calls[0]["compile"].get("use_vmap"))
+    for name, text in (
+        ("repro_transformers.py", transformers_script(mask_calls, use_vmap)),
+        ("repro_sequence.py", sequence_script(mask_calls, use_vmap)),
+    ):
+        files.write_text(run_dir / name, text)
+        out[name] = {"ops": _post_grad_op_count(compile_rec), **oracle.verify_script(run_dir / name, timeout_s)}
+    files.write_json(run_dir / "repro.json", out)
+    return out
