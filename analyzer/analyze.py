@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
+import sys
 import tempfile
 from collections import Counter
 from importlib.metadata import version
@@ -15,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from . import capture, files, kernel, scenarios, trace
+
+LOST = ("undeclared", "forward-reference", "out-of-scope")
 
 
 def installed_version(dist: str) -> str:
@@ -58,7 +62,30 @@ def _call_summary(data: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def run(scenario_name: str, reports_dir: Path, timeout_s: float = capture.DEFAULT_TIMEOUT_S, progress: Any = None) -> dict[str, Any]:
+REPRO_TIMEOUT_S = 1800
+
+
+def make_repros(run_dir: Path, timeout_s: float = REPRO_TIMEOUT_S) -> dict[str, Any]:
+    """`python -m analyzer repro` in its own process: it imports torch and compiles, this process does neither."""
+    with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache:
+        env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache}
+        cmd = [sys.executable, "-m", "analyzer", "repro", str(run_dir)]
+        try:
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return {"status": "timeout", "seconds": timeout_s}
+    if (run_dir / "repro.json").is_file():
+        return {"status": "ok" if proc.returncode == 0 else "not-verified", **files.read_json(run_dir / "repro.json")}
+    return {"status": "failed", "stderr": proc.stderr.strip().splitlines()[-1:]}
+
+
+def run(
+    scenario_name: str,
+    reports_dir: Path,
+    timeout_s: float = capture.DEFAULT_TIMEOUT_S,
+    progress: Any = None,
+    repro: bool = True,
+) -> dict[str, Any]:
     """Run every variant of the scenario; returns the summary also written as `summary.json`."""
     scenario = scenarios.get(scenario_name)
     final = reports_dir / scenario_name / run_folder_name()
@@ -94,6 +121,10 @@ def run(scenario_name: str, reports_dir: Path, timeout_s: float = capture.DEFAUL
         summary["status"] = "ok" if all(v["status"] == "ok" for v in summary["variants"]) else "failed"
         summary["findings"] = dict(Counter(f["kind"] for f in findings))
         files.write_json(staging / "findings.json", findings)
+        if repro and any(f["kind"] in LOST and f.get("source") for f in findings):
+            if progress:
+                progress("minimizing and verifying repros (each candidate compiled, each script rerun in a fresh process)")
+            summary["repro"] = make_repros(staging)
         files.write_json(staging / "summary.json", summary)
         files.replace_dir(staging, final)
     except BaseException:

@@ -43,7 +43,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     except scenarios.UnknownScenario as exc:
         return _error(str(exc))
     with console.status("starting") as status:
-        summary = analyze.run(args.scenario, Path(args.reports), args.timeout, progress=status.update)
+        summary = analyze.run(args.scenario, Path(args.reports), args.timeout, progress=status.update, repro=not args.no_repro)
     _print_table(summary)
     print(f"report: {summary['path']}")
     return EXIT_CLEAN if summary["status"] == "ok" else EXIT_FINDINGS
@@ -99,6 +99,10 @@ def _print_table(summary: dict) -> None:
     sources = {(f["source"]["file"], f["source"]["line"], f["source"]["text"]) for f in summary["findings_list"] if f.get("source")}
     for file, line, text in sorted(sources):
         console.print(f"traced to {file}:{line}: {text}")
+    for name, entry in (summary.get("repro") or {}).items():
+        if name.endswith(".py"):
+            state = "verified in a fresh process" if entry.get("verified") else "NOT verified"
+            console.print(f"{name}: {entry['ops']} torch ops, {state}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     p_an.add_argument("--scenario", default="sdpa-mask-decode")
     p_an.add_argument("--reports", default="reports", help="reports folder (default: reports)")
     p_an.add_argument("--timeout", type=float, default=900.0, help="seconds per captured variant")
+    p_an.add_argument("--no-repro", action="store_true", help="skip writing and verifying minimal repros")
     p_an.set_defaults(func=cmd_analyze)
 
     p_cap = sub.add_parser("capture", help="capture one variant of a scenario into a bundle folder")

@@ -26,6 +26,7 @@ TEMPLATE = '''"""{title}
 Made by `python -m analyzer repro` from a graph captured on torch {torch}; exits 1 while the bug
 is present, 0 once the compiled result matches eager.
 """
+import operator
 import sys
 
 import torch
@@ -88,7 +89,9 @@ class Candidate:
         """The candidate as a live function and its inputs, for in-process queries."""
         import torch
 
-        namespace: dict[str, Any] = {"torch": torch}
+        import operator
+
+        namespace: dict[str, Any] = {"torch": torch, "operator": operator}
         exec(compile(self.function_source() + self.inputs_source(), "<candidate>", "exec"), namespace)
         return namespace["f"], namespace["make_inputs"]()
 
@@ -131,6 +134,32 @@ def backward_slice(nodes: list[dict[str, Any]], roots: Iterable[str]) -> list[st
             keep |= {root} | nx.ancestors(g, root)
     by_name = {n["name"]: n for n in nodes}
     return [n["name"] for n in nodes if n["name"] in keep and by_name[n["name"]]["op"] == "call_function"]
+
+
+# ops Inductor runs as library calls: they name a fused kernel's inputs, never its loop body
+EXTERN = ("aten._scaled_dot_product", "aten.mm", "aten.bmm", "aten.addmm", "aten.baddbmm", "aten.convolution")
+
+
+def kernel_roots(nodes: list[dict[str, Any]], origins: Iterable[str], gathers: Iterable[str]) -> list[str]:
+    """The kernel's nodes that matter to the bug: the gather, what consumes it, and what reads the
+    same index values it reads (the comparison whose CSE entry the bounds check hits).
+
+    A fused model kernel's origins also hold unrelated work (matmuls, rotary embeddings); leaving
+    it out keeps every minimization query a small compile.
+    """
+    g = dependency_graph(nodes)
+    by_name = {n["name"]: n for n in nodes}
+    roots = [name for name in gathers if name in g]
+    shared: set[str] = set()
+    for gather in roots:
+        for idx in node_inputs(by_name[gather])[1:]:  # the index tensors, not the indexed one
+            shared |= {idx} | {a for a in nx.ancestors(g, idx) if by_name[a]["op"] == "call_function"}
+    for name in origins:
+        if name not in g or name in roots or by_name[name]["target"].startswith(EXTERN):
+            continue
+        if any(nx.has_path(g, gather, name) for gather in roots) or (nx.ancestors(g, name) | {name}) & shared:
+            roots.append(name)
+    return roots
 
 
 def _as_input(node: dict[str, Any]) -> render.Input:

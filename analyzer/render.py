@@ -29,6 +29,10 @@ BINARY = {
     "aten.bitwise_and.Tensor": "&",
     "aten.bitwise_or.Tensor": "|",
     "aten.logical_and.default": "&",
+    "_operator.add": "+",
+    "_operator.sub": "-",
+    "_operator.mul": "*",
+    "_operator.floordiv": "//",
 }
 METHOD = {
     "aten.reshape.default": "reshape",
@@ -69,6 +73,8 @@ def _expr(arg: Any) -> str:
         raise RenderError(f"cannot render argument {arg}")
     if isinstance(arg, list):
         return "[" + ", ".join(_expr(a) for a in arg) + "]"
+    if isinstance(arg, float) and (arg != arg or arg in (float("inf"), float("-inf"))):
+        return f"float({str(arg)!r})"
     return repr(arg)
 
 
@@ -104,6 +110,9 @@ def render_node(node: dict[str, Any]) -> str:
     if target == "aten.constant_pad_nd.default":
         value = f", value={_expr(args[2])}" if len(args) > 2 else ""
         return f"{out} = torch.nn.functional.pad({_expr(args[0])}, {_expr(args[1])}{value})"
+    if target.startswith("torch.") or target.startswith("_operator."):  # Python callables FX records by name
+        fn = "operator." + target.split(".", 1)[1] if target.startswith("_operator.") else target
+        return f"{out} = {fn}({', '.join(_expr(a) for a in args)}{_kwargs(kwargs)})"
     namespace, op, overload = (target.split(".") + ["default"])[:3]
     call_args = ", ".join([_expr(a) for a in args])
     return f"{out} = torch.ops.{namespace}.{op}.{overload}({call_args}{_kwargs(kwargs)})"

@@ -190,8 +190,8 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     compile_rec = next(c for c in data["compiles"] if c["compile_id"] == finding["compile_id"])
     check_step = next(s for s in finding["trace"] if s["layer"] == "loop-body")
     gathers = [s["node"] for s in finding["trace"] if s["layer"] == "post-grad"]
-    roots = [*check_step.get("origins", []), *gathers]
     nodes = compile_rec["post_grad_graphs"][-1]["nodes"]
+    roots = minimize.kernel_roots(nodes, check_step.get("origins", []), gathers)
 
     def judge(candidate: minimize.Candidate) -> bool:
         return oracle.reproduces_in_process(*candidate.load()).reproduces
