@@ -106,6 +106,7 @@ def reproduces_in_process(fn: Callable[..., Any], inputs: tuple) -> Verdict:
 
 def run_script(script: Path, assert_indirect: bool = True, timeout_s: float = 300) -> tuple[int, str]:
     """Run a repro script in a fresh process with its own Inductor cache; (exit code, output)."""
+    script = script.resolve()  # the child runs in the script's folder, so a relative path would miss
     with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache:
         env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache}
         prelude = "" if assert_indirect else "import torch._inductor.config as c; c.assert_indirect_indexing = False; "
