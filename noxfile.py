@@ -1,7 +1,7 @@
 """Environments for the analyzer. nox owns the environments; `python -m analyzer` owns the logic.
 
-    nox -s analyze                         torch 2.8.0 + transformers 4.57.1, every scenario
-    nox -s analyze-2.13.0-5.23.0           another version pair (see `nox -l`)
+    nox -s analyze                         every scenario on each version pair, torch 2.8.0 + transformers 4.57.1 first
+    nox -s "analyze(torch='2.13.0', transformers='5.23.0')"    one version pair (`nox -l` lists them)
     nox -s analyze -- sdpa-mask-decode     only the named scenarios
     nox -s tests                           the test suite (torch 2.13.0, CPU wheel)
     nox -s reproduce                       the end-to-end test on torch 2.8.0, where the bug lives
@@ -15,8 +15,9 @@ nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests"]
 
-DEFAULT_PAIR = ("2.8.0", "4.57.1")
+# The pair the failure was reported on comes first: it is what a bare `nox -s analyze` starts with.
 PAIRS = [("2.8.0", "4.57.1"), ("2.8.0", "5.23.0"), ("2.13.0", "5.23.0")]
+DEFAULT_PAIR = PAIRS[0]
 TEST_PAIR = ("2.13.0", "5.23.0")
 SCENARIOS = ["sdpa-mask-decode", "tiny-llama-generate", "tiny-mistral-generate"]
 
@@ -27,28 +28,13 @@ def install(session: nox.Session, torch: str, transformers: str) -> None:
     session.install("-e", ".[test]")
 
 
-def run_analyze(session: nox.Session, torch: str, transformers: str) -> None:
+@nox.session
+@nox.parametrize(["torch", "transformers"], PAIRS)
+def analyze(session: nox.Session, torch: str, transformers: str) -> None:
+    """Capture, analyse and trace every scenario (or those named after `--`) on one version pair."""
     install(session, torch, transformers)
     for scenario in session.posargs or SCENARIOS:
         session.run("python", "-m", "analyzer", "analyze", "--scenario", scenario)
-
-
-@nox.session
-def analyze(session: nox.Session) -> None:
-    """The main job: capture, analyse and trace every scenario on the versions the bug was reported on."""
-    run_analyze(session, *DEFAULT_PAIR)
-
-
-def _pair_session(torch: str, transformers: str) -> None:
-    def session_func(session: nox.Session) -> None:
-        run_analyze(session, torch, transformers)
-
-    session_func.__doc__ = f"analyze on torch {torch} + transformers {transformers}"
-    nox.session(name=f"analyze-{torch}-{transformers}")(session_func)
-
-
-for _torch, _transformers in PAIRS:
-    _pair_session(_torch, _transformers)
 
 
 @nox.session
@@ -68,6 +54,7 @@ def reproduce(session: nox.Session) -> None:
 FIXTURES = [
     # (torch, transformers, scenario, variant)
     ("2.8.0", "4.57.1", "sdpa-mask-decode", "vmap-dynamic"),
+    ("2.8.0", "4.57.1", "tiny-llama-generate", "auto"),
     ("2.8.0", "5.23.0", "sdpa-mask-decode", "novmap-auto"),
     ("2.13.0", "5.23.0", "sdpa-mask-decode", "novmap-dynamic"),
     ("2.13.0", "5.23.0", "tiny-llama-generate", "auto"),

@@ -29,8 +29,12 @@ def run_folder_name() -> str:
     return f"torch-{installed_version('torch')}-transformers-{installed_version('transformers')}"
 
 
-def analyze_bundle(bundle_dir: Path, run_dir: Path) -> list[dict[str, Any]]:
-    """Findings for every kernel one variant compiled, each traced through its compile's layers."""
+def analyze_bundle(bundle_dir: Path, run_dir: Path, unparsed: list[dict[str, str]] | None = None) -> list[dict[str, Any]]:
+    """Findings for every kernel one variant compiled, each traced through its compile's layers.
+
+    A kernel the parser cannot read is listed in `unparsed` with the reason, never skipped
+    silently: the run is then marked failed, because "no findings" would be a claim about it.
+    """
     data = capture.load_bundle(bundle_dir)
     out = []
     for compile_rec in data["compiles"]:
@@ -38,7 +42,14 @@ def analyze_bundle(bundle_dir: Path, run_dir: Path) -> list[dict[str, Any]]:
         for k in compile_rec["kernels"]:
             rel = (bundle_dir / k["file"]).relative_to(run_dir).as_posix()
             source = Path(k["path"]).read_text(encoding="utf-8")
-            for finding in kernel.analyze_source(source, rel):
+            try:
+                found = kernel.analyze_source(source, rel)
+            except kernel.KernelParseError as exc:
+                if unparsed is None:
+                    raise
+                unparsed.append({"file": rel, "reason": str(exc)})
+                continue
+            for finding in found:
                 record = dict(finding.to_dict(), kernel=k["name"], variant=data["variant"], compile_id=compile_rec["compile_id"])
                 out.append(trace.trace_finding(record, k["name"], graph))
     return out
@@ -108,8 +119,11 @@ def run(
                 entry["kernels"] = sum(len(c["kernels"]) for c in data["compiles"])
                 if progress:
                     progress(f"analysing {entry['kernels']} kernels of [{variant}]")
-                variant_findings = analyze_bundle(staging / variant, staging)
+                unparsed: list[dict[str, str]] = []
+                variant_findings = analyze_bundle(staging / variant, staging, unparsed)
                 entry["findings"] = dict(Counter(f["kind"] for f in variant_findings))
+                if unparsed:
+                    entry["status"], entry["unparsed"] = "unparsed-kernels", unparsed
                 findings.extend(variant_findings)
             else:
                 # keep the partial output under a name that says what happened

@@ -373,11 +373,21 @@ class _Builder:
 # tree-sitter-cpp reads `decltype(a)(b)` (a functional cast Inductor emits) as an error; the
 # same-length spelling `decltyp_(a)(b)` is a plain call with the same identifiers at the same bytes.
 _FUNCTIONAL_DECLTYPE = re.compile(rb"\bdecltype(?=\([^()]*\)\()")
+# A `#pragma GCC unroll` inside a lambda that initializes a variable (Inductor's gather into a
+# tmpbuf) is an error to tree-sitter-cpp, which only knows directives between statements. Pragmas
+# carry no def-use information; blanking them keeps every other byte where it was.
+# The alignment macro `__at_align__` before a declaration inside such a lambda trips it the same way.
+_PRAGMA = re.compile(rb"^[ \t]*#[ \t]*pragma\b[^\n]*|\b__at_align__\b", re.MULTILINE)
+
+
+def _blank(match: re.Match[bytes]) -> bytes:
+    return b" " * len(match.group(0))
 
 
 def parse_functions(source: str, line_offset: int = 0) -> list[FunctionModel]:
     """Parse C++ text into one model per function definition; raise KernelParseError if it cannot."""
     data = _FUNCTIONAL_DECLTYPE.sub(b"decltyp_", source.encode("utf-8"))
+    data = _PRAGMA.sub(_blank, data)
     tree = _parser().parse(data)
     funcs = []
     stack = [tree.root_node]

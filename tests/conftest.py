@@ -10,6 +10,7 @@ import pytest
 
 DATA = Path(__file__).parent / "data"
 AFFECTED = DATA / "torch-2.8.0-transformers-4.57.1" / "sdpa-mask-decode" / "vmap-dynamic"
+AFFECTED_MODEL = DATA / "torch-2.8.0-transformers-4.57.1" / "tiny-llama-generate" / "auto"
 AFFECTED_5X = DATA / "torch-2.8.0-transformers-5.23.0" / "sdpa-mask-decode" / "novmap-auto"
 FIXED = DATA / "torch-2.13.0-transformers-5.23.0" / "sdpa-mask-decode" / "novmap-dynamic"
 FIXED_MODEL = DATA / "torch-2.13.0-transformers-5.23.0" / "tiny-llama-generate" / "auto"
