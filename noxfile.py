@@ -51,6 +51,13 @@ def reproduce(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", "-q", "-m", "capture", *session.posargs)
 
 
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks on the affected release, figures to reports/bench.json: ours against PyTorch's minifier."""
+    install(session, *DEFAULT_PAIR)
+    session.run("python", "-m", "analyzer", "bench", "minifier", *session.posargs)
+
+
 FIXTURES = [
     # (torch, transformers, scenario, variant)
     ("2.8.0", "4.57.1", "sdpa-mask-decode", "vmap-dynamic"),

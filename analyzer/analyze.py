@@ -96,13 +96,20 @@ def run(
     timeout_s: float = capture.DEFAULT_TIMEOUT_S,
     progress: Any = None,
     repro: bool = True,
+    variants: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Run every variant of the scenario; returns the summary also written as `summary.json`."""
+    """Run the scenario's variants (all, or those named); returns the summary also written as `summary.json`."""
     scenario = scenarios.get(scenario_name)
+    known = scenario.variants()
+    unknown = [v for v in variants or [] if v not in known]
+    if unknown:
+        raise scenarios.UnknownScenario(
+            f"unknown variant {unknown[0]!r} of {scenario_name} on this transformers (known: {', '.join(known)})"
+        )
     final = reports_dir / scenario_name / run_folder_name()
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".staging-{final.name}-{os.getpid()}-"))
-    variants = scenario.variants()
+    variants = variants or known
     summary: dict[str, Any] = {"scenario": scenario_name, "run": final.name, "variants": []}
     findings: list[dict[str, Any]] = []
     try:

@@ -39,11 +39,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
     console = Console(stderr=True)
     try:
-        scenarios.get(args.scenario)
+        known = scenarios.get(args.scenario).variants()
     except scenarios.UnknownScenario as exc:
         return _error(str(exc))
+    unknown = [v for v in args.variant or [] if v not in known]
+    if unknown:
+        return _error(f"unknown variant {unknown[0]!r} of {args.scenario} on this transformers (known: {', '.join(known)})")
     with console.status("starting") as status:
-        summary = analyze.run(args.scenario, Path(args.reports), args.timeout, progress=status.update, repro=not args.no_repro)
+        summary = analyze.run(
+            args.scenario, Path(args.reports), args.timeout, progress=status.update, repro=not args.no_repro, variants=args.variant
+        )
     _print_table(summary)
     print(f"report: {summary['path']}")
     return EXIT_CLEAN if summary["status"] == "ok" else EXIT_FINDINGS
@@ -76,8 +81,38 @@ def cmd_repro(args: argparse.Namespace) -> int:
     for name, entry in result.items():
         if name.endswith(".py"):
             state = "verified" if entry["verified"] else "NOT verified"
-            print(f"{run / name}: {entry['ops']} ops, {state}")
+            ops = f"{entry['ops']} ops" if entry.get("ops") is not None else "the mask builder"
+            print(f"{run / name}: {ops}, {state}")
     return EXIT_CLEAN if all(e["verified"] for n, e in result.items() if n.endswith(".py")) else EXIT_FINDINGS
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import bench, scenarios
+
+    try:
+        known = scenarios.get(args.scenario).variants()
+    except scenarios.UnknownScenario as exc:
+        return _error(str(exc))
+    if args.variant not in known:
+        return _error(f"unknown variant {args.variant!r} of {args.scenario} on this transformers (known: {', '.join(known)})")
+    with Console(stderr=True).status("ours, then PyTorch's minifier three ways, on the same failure (minutes)"):
+        entry = bench.run_minifier_bench(Path(args.out), args.scenario, args.variant)
+    table = Table(title="capture to minimal repro, same failure, one run")
+    for column in ("pipeline", "seconds", "ops", "reproduces the error", "note"):
+        table.add_column(column)
+    mine = entry["ours"]
+    table.add_row("this project", f"{mine['seconds']:.0f}", str(mine["ops"]), str(mine["reproduces"]), f"{mine['queries']} queries")
+    labels = {"as_documented": "minifier, as documented", "sizes_filled_in": "minifier, sizes filled in by hand", "correct_check": "minifier, correct failure check"}
+    for key, label in labels.items():
+        row = entry["minifier"].get(key) or {}
+        note = row.get("error") or (f"{row['queries']} queries" if row.get("queries") else "")
+        table.add_row(label, f"{row.get('seconds', 0):.0f}", str(row.get("ops")), str(row.get("reproduces")), (note or "")[:70])
+    Console(width=160).print(table)
+    print(f"written: {args.out}")
+    return EXIT_CLEAN
 
 
 def _print_table(summary: dict) -> None:
@@ -102,7 +137,8 @@ def _print_table(summary: dict) -> None:
     for name, entry in (summary.get("repro") or {}).items():
         if name.endswith(".py"):
             state = "verified in a fresh process" if entry.get("verified") else "NOT verified"
-            console.print(f"{name}: {entry['ops']} torch ops, {state}")
+            ops = f"{entry['ops']} torch ops" if entry.get("ops") is not None else "the mask builder"
+            console.print(f"{name}: {ops}, {state}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
 
         _, scenario, variant, out = argv
         return capture.run_child(scenario, variant, Path(out))
+    if argv[:1] == ["_minify-checked"]:
+        from . import bench
+
+        _, launcher, out = argv
+        return bench.minify_checked(Path(launcher), Path(out))
     parser = argparse.ArgumentParser(prog="python -m analyzer", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -125,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     p_an.add_argument("--reports", default="reports", help="reports folder (default: reports)")
     p_an.add_argument("--timeout", type=float, default=900.0, help="seconds per captured variant")
     p_an.add_argument("--no-repro", action="store_true", help="skip writing and verifying minimal repros")
+    p_an.add_argument("--variant", action="append", help="only this variant (repeatable; default: all)")
     p_an.set_defaults(func=cmd_analyze)
 
     p_cap = sub.add_parser("capture", help="capture one variant of a scenario into a bundle folder")
@@ -137,6 +179,13 @@ def main(argv: list[str] | None = None) -> int:
     p_rep = sub.add_parser("repro", help="write and verify minimal repros for an analyze run folder")
     p_rep.add_argument("run", help="a run folder: reports/<scenario>/torch-<v>-transformers-<v>")
     p_rep.set_defaults(func=cmd_repro)
+
+    p_bench = sub.add_parser("bench", help="benchmarks; figures go to reports/bench.json")
+    p_bench.add_argument("what", choices=["minifier"], help="minifier: ours against PyTorch's minifier on one failure")
+    p_bench.add_argument("--out", default="reports/bench.json")
+    p_bench.add_argument("--scenario", default="sdpa-mask-decode")
+    p_bench.add_argument("--variant", default="vmap-dynamic")
+    p_bench.set_defaults(func=cmd_bench)
 
     p_list = sub.add_parser("scenarios", help="list the scenarios")
     p_list.set_defaults(func=lambda a: print("\n".join(_scenario_lines())) or EXIT_CLEAN)

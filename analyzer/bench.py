@@ -1,0 +1,224 @@
+"""Benchmarks for `nox -s bench`: every contender measured in one run, on the same failure, as ratios.
+
+`minifier`: the time from a failing program to a verified minimal repro, this project's pipeline
+(capture of the failing variant, analysis, trace, slice and ddmin, verification in a fresh process)
+against PyTorch's own minifier used as its documentation says (`TORCHDYNAMO_REPRO_AFTER=aot`, then
+`python minifier_launcher.py`), and against the same minifier algorithm given a correct failure
+check (this bug's signature on a compile with dynamic shapes). For each: wall time, op count, and
+whether the result reproduces the original error in a fresh process.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from . import files, oracle
+
+MINIFIER_TIMEOUT_S = 1200
+_SYMBOL = re.compile(r"\bs\d+\b")
+_TENSOR = re.compile(r"reader\.tensor\(\w+, \((?P<shape>[^)]*)\)")
+_SYM_SIZE = ("sym_size", "sym_stride", "sym_numel", "sym_storage_offset")
+
+
+def _run(cmd: list[str], cwd: Path, timeout_s: float, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """One timed child process with its own Inductor cache; a hang is killed and reported as such."""
+    with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache:
+        full_env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache, **(env or {})}
+        started = time.perf_counter()
+        try:
+            proc = subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout_s)
+            rc, out = proc.returncode, proc.stdout + proc.stderr
+        except subprocess.TimeoutExpired as exc:
+            rc, out = None, f"timed out after {timeout_s}s\n{exc.stdout or ''}{exc.stderr or ''}"
+        return {"rc": rc, "seconds": round(time.perf_counter() - started, 2), "output": out}
+
+
+def _last_error_line(output: str) -> str | None:
+    lines = [line.strip() for line in output.splitlines() if re.match(r"^\w*(Error|Exception)\b", line.strip())]
+    return lines[-1][:200] if lines else None
+
+
+def ours(workdir: Path, scenario: str, variant: str) -> dict[str, Any]:
+    """Capture -> analysis -> trace -> minimal repro -> verification, as `analyze` runs them."""
+    reports = workdir / "ours"
+    cmd = [sys.executable, "-m", "analyzer", "analyze", "--scenario", scenario, "--variant", variant, "--reports", str(reports)]
+    result = _run(cmd, Path.cwd(), MINIFIER_TIMEOUT_S)
+    run_dir = next((reports / scenario).glob("torch-*"), None)
+    repro = files.read_json(run_dir / "repro.json") if run_dir and (run_dir / "repro.json").is_file() else {}
+    torch_repro = repro.get("repro_torch.py", {})
+    return {
+        "seconds": result["seconds"],
+        "ops": torch_repro.get("ops"),
+        "queries": torch_repro.get("queries"),
+        "minimize_seconds": torch_repro.get("minimize_seconds"),
+        "reproduces": bool(torch_repro.get("verified")),
+        "run_dir": str(run_dir) if run_dir else None,
+        "error": None if result["rc"] in (0, 1) else _last_error_line(result["output"]),
+    }
+
+
+def fill_sizes(launcher: str, shape: list[int]) -> str:
+    """Define the size symbols the launcher leaves undefined (`NameError: name 's53'`), with the
+    sizes of the failing call: the fix a user has to make by hand before the launcher runs at all."""
+    head, sep, tail = launcher.partition("def load_args(reader):")
+    match = _TENSOR.search(tail)
+    if not sep or match is None:
+        return launcher
+    names = [s.strip() for s in match["shape"].split(",") if s.strip()]
+    defined = [f"{name} = {size}" for name, size in zip(names, shape) if _SYMBOL.fullmatch(name)]
+    return head + "\n".join(defined) + "\n" + sep + tail
+
+
+def count_ops_in_source(code: str) -> int:
+    """Torch ops in a repro module's `forward`, size queries left out."""
+    body = code.split("def forward", 1)[-1].split("\ndef ", 1)[0]
+    return sum(1 for line in body.splitlines() if "torch.ops." in line and not any(s in line for s in _SYM_SIZE))
+
+
+def minifier(workdir: Path, failing_script: Path, mask_shape: list[int]) -> dict[str, Any]:
+    """PyTorch's minifier, as documented, then with the sizes filled in, then with a correct check."""
+    cwd = workdir / "minifier"
+    cwd.mkdir(parents=True, exist_ok=True)
+    dump = _run([sys.executable, str(failing_script)], cwd, MINIFIER_TIMEOUT_S, {"TORCHDYNAMO_REPRO_AFTER": "aot"})
+    launchers = sorted(cwd.rglob("minifier_launcher.py"))
+    out: dict[str, Any] = {"dump_seconds": dump["seconds"]}
+    if not launchers:
+        out["error"] = "no minifier_launcher.py was written"
+        return out
+    launcher = launchers[0]
+    documented = _run([sys.executable, str(launcher)], launcher.parent, MINIFIER_TIMEOUT_S)
+    out["as_documented"] = _minifier_result(dump["seconds"], documented, launcher.parent)
+    fixed = launcher.with_name("minifier_launcher_sizes.py")
+    files.write_text(fixed, fill_sizes(launcher.read_text(encoding="utf-8"), mask_shape))
+    for old in launcher.parent.rglob("repro.py"):
+        old.unlink()
+    with_sizes = _run([sys.executable, str(fixed)], launcher.parent, MINIFIER_TIMEOUT_S)
+    out["sizes_filled_in"] = _minifier_result(dump["seconds"], with_sizes, launcher.parent)
+    checked = _run([sys.executable, "-m", "analyzer", "_minify-checked", str(fixed), str(cwd / "checked.json")], Path.cwd(), MINIFIER_TIMEOUT_S)
+    result = files.read_json(cwd / "checked.json") if (cwd / "checked.json").is_file() else {}
+    out["correct_check"] = {
+        "seconds": round(dump["seconds"] + checked["seconds"], 2),
+        "ops": result.get("ops"),
+        "initial_ops": result.get("initial_ops"),
+        "queries": result.get("queries"),
+        "reproduces": result.get("reproduces", False),
+        "error": result.get("error") or (None if checked["rc"] == 0 else _last_error_line(checked["output"])),
+    }
+    return out
+
+
+def _minifier_result(dump_seconds: float, run: dict[str, Any], folder: Path) -> dict[str, Any]:
+    repros = sorted(folder.parent.rglob("repro.py"), key=lambda p: p.stat().st_mtime)
+    result: dict[str, Any] = {
+        "seconds": round(dump_seconds + run["seconds"], 2),
+        "exit_code": run["rc"],
+        "error": _last_error_line(run["output"]) if run["rc"] else None,
+        "ops": None,
+        "reproduces": False,
+    }
+    if run["rc"] == 0 and repros:
+        code = repros[-1].read_text(encoding="utf-8")
+        result["ops"] = count_ops_in_source(code)
+        rc, output = oracle.run_script(repros[-1])
+        result["reproduces"] = rc != 0 and oracle.signature(output) is not None
+    return result
+
+
+def minify_checked(launcher: Path, out: Path) -> int:
+    """Inside a child: the minifier's own algorithm on the launcher's graph, judged by this bug's
+    signature on a compile with dynamic shapes instead of "any exception"."""
+    import argparse
+
+    import torch
+    from functorch.compile import minifier as fx_minifier
+    from torch._dynamo.repro.after_aot import repro_common
+
+    namespace: dict[str, Any] = {"__name__": "launcher"}
+    exec(compile(launcher.read_text(encoding="utf-8"), str(launcher), "exec"), namespace)
+    options = argparse.Namespace(save_dir=None, tracing_mode="symbolic")
+    mod, args = repro_common(options, namespace["mod"], namespace["load_args"])
+    queries = 0
+
+    def fails(fx_g: torch.fx.GraphModule, inps: list[Any]) -> bool:
+        nonlocal queries
+        queries += 1
+        torch._dynamo.reset()
+        try:
+            torch.compile(fx_g, dynamic=True)(*inps)
+        except Exception as exc:
+            return oracle.signature(str(exc)) is not None
+        return False
+
+    def graph_ops(gm: torch.fx.GraphModule) -> int:
+        return sum(1 for n in gm.graph.nodes if n.op == "call_function" and not any(s in str(n.target) for s in _SYM_SIZE))
+
+    started = time.perf_counter()
+    initial = graph_ops(mod)
+    try:
+        result = fx_minifier(mod, args, module_fails=fails, dump_state=lambda *a, **k: None)
+    except Exception as exc:  # the comparison reports a crash rather than hiding it
+        files.write_json(out, {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}", "queries": queries})
+        return 1
+    gm, inps = result if isinstance(result, tuple) else (result, args)
+    files.write_json(
+        out,
+        {
+            "ops": graph_ops(gm),
+            "initial_ops": initial,
+            "queries": queries,
+            "seconds": round(time.perf_counter() - started, 2),
+            "reproduces": fails(gm, inps),
+        },
+    )
+    return 0
+
+
+def machine() -> dict[str, Any]:
+    import torch
+    import transformers
+
+    return {
+        "python": platform.python_version(),
+        "platform": f"{platform.system()}-{platform.machine()}",
+        "cpus": os.cpu_count(),
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
+    }
+
+
+def run_minifier_bench(out_path: Path, scenario: str, variant: str) -> dict[str, Any]:
+    """Both pipelines on the same failure, one after the other; writes the `minifier` entry of bench.json."""
+    with tempfile.TemporaryDirectory(prefix="analyzer-bench-") as tmp:
+        workdir = Path(tmp)
+        mine = ours(workdir, scenario, variant)
+        if not mine["run_dir"] or not (Path(mine["run_dir"]) / "repro_transformers.py").is_file():
+            raise RuntimeError(f"the analyze run made no repro to start the minifier from: {mine.get('error')}")
+        repro = files.read_json(Path(mine["run_dir"]) / "repro.json")
+        data = json.loads((Path(mine["run_dir"]) / variant / "capture.json").read_text(encoding="utf-8"))
+        failing = next(c for c in data["calls"] if not c["ok"])
+        theirs = minifier(workdir, Path(mine["run_dir"]) / "repro_transformers.py", failing["inputs"]["attention_mask"])
+        mine.pop("run_dir")
+    entry = {
+        "failure": {"scenario": scenario, "variant": variant, "finding": repro.get("finding")},
+        "ours": mine,
+        "minifier": theirs,
+        "speedup_vs_minifier_with_correct_check": _ratio(theirs.get("correct_check", {}).get("seconds"), mine["seconds"]),
+        "speedup_vs_minifier_sizes_filled_in": _ratio(theirs.get("sizes_filled_in", {}).get("seconds"), mine["seconds"]),
+    }
+    bench = files.read_json(out_path) if out_path.is_file() else {}
+    bench["machine"] = machine()
+    bench["minifier"] = entry
+    files.write_json(out_path, bench)
+    return entry
+
+
+def _ratio(theirs: float | None, ours_: float | None) -> float | None:
+    return round(theirs / ours_, 2) if theirs and ours_ else None
