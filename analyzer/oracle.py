@@ -22,6 +22,8 @@ from typing import Any
 _UNDECLARED = re.compile(r"error: (?:.(?P<gcc>tmp\w+). was not declared in this scope|use of undeclared identifier .(?P<clang>tmp\w+).)")
 
 BUG, PASS, OTHER = "bug", "pass", "other-error"
+LOST = ("undeclared", "forward-reference", "out-of-scope")
+BOUNDS_MESSAGE = "index out of bounds"
 
 
 @dataclasses.dataclass
@@ -94,7 +96,45 @@ def query_in_process(fn: Callable[..., Any], inputs: tuple, assert_indirect: boo
     return classify(exc)
 
 
-def reproduces_in_process(fn: Callable[..., Any], inputs: tuple) -> Verdict:
+def screen_in_process(fn: Callable[..., Any], inputs: tuple, timeout_s: int = 120) -> Verdict:
+    """Generate the C++ without compiling it and read it with the kernel analysis.
+
+    A screen, never a judge: it can only reject. When no bounds check in the generated code uses
+    an undeclared variable, the compiler cannot report this bug's signature, so the expensive
+    C++ compile is skipped. When it finds one, the compiler decides (`reproduces_in_process`).
+    """
+    import torch
+    import torch._inductor.config as inductor_config
+
+    from . import kernel, torchglue
+
+    sources: list[str] = []
+    torch._dynamo.reset()
+    with inductor_config.patch(fx_graph_cache=False), torchglue.codegen_only(sources):
+        try:
+            with _alarm(timeout_s):
+                torch.compile(fn, dynamic=True)(*inputs)
+        except Exception as exc:  # a candidate that cannot even be generated is not this bug
+            torch._dynamo.reset()
+            return classify(exc)
+    torch._dynamo.reset()
+    for source in sources:
+        try:
+            findings = kernel.analyze_source(source, "<candidate>")
+        except kernel.KernelParseError:
+            return Verdict(BUG, "unreadable kernel: left to the compiler")
+        lost = [f for f in findings if f.kind in LOST and BOUNDS_MESSAGE in f.statement]
+        if lost:
+            return Verdict(BUG, f"'{lost[0].identifier}' used before its declaration in a bounds check")
+    return Verdict(PASS, "no bounds check uses an undeclared variable in the generated C++")
+
+
+def reproduces_in_process(fn: Callable[..., Any], inputs: tuple, screen: bool = True) -> Verdict:
+    """The strict verdict: compiler error with this signature, and a clean compile with the assert off."""
+    if screen:
+        screened = screen_in_process(fn, inputs)
+        if not screened.reproduces:
+            return screened
     first = query_in_process(fn, inputs, assert_indirect=True)
     if not first.reproduces:
         return first

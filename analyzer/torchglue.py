@@ -276,6 +276,26 @@ def recording(recorder: Recorder) -> Iterator[Recorder]:
         inductor_config.post_grad_custom_post_pass = old_pass
 
 
+@contextlib.contextmanager
+def codegen_only(sources: list[str]) -> Iterator[list[str]]:
+    """Compile up to the generated C++ and stop there: every kernel's source is appended to
+    `sources` and replaced by a no-op, so no C++ compiler runs. Results computed this way are
+    garbage; only the sources are meant to be read."""
+    from torch._inductor.async_compile import AsyncCompile
+
+    original = AsyncCompile.cpp_pybinding
+
+    def cpp_pybinding(self: Any, argtypes: list[str], source_code: str) -> Any:
+        sources.append(source_code)
+        return lambda *args: None
+
+    AsyncCompile.cpp_pybinding = cpp_pybinding
+    try:
+        yield sources
+    finally:
+        AsyncCompile.cpp_pybinding = original
+
+
 def set_assert_indirect_indexing(value: bool) -> None:
     import torch._inductor.config as inductor_config
 
