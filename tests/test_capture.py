@@ -30,6 +30,12 @@ def test_sdpa_mask_decode_end_to_end(tmp_path):
         assert any(not c["ok"] and "was not declared" in (c["compiler_error"] or "") for c in calls)
         for v in summary["variants"]:
             assert v["findings"].get("forward-reference", 0) >= 2, v  # vector body and scalar tail
+        repro = json.loads((run_dir / "repro.json").read_text())
+        assert repro["repro_torch.py"]["verified"] and repro["repro_torch.py"]["ops"] <= 5
+        assert "transformers" not in (run_dir / "repro_torch.py").read_text()
+        for name in ("repro_transformers.py", "repro_sequence.py"):
+            assert repro[name]["verified"], (name, repro[name])
+            assert (repro[name]["exit_code"], repro[name]["exit_code_assert_off"]) == (1, 0)
     for f in findings:
         assert f["source"]["file"] == "transformers/masking_utils.py"
         assert "padding_mask[batch_idx, kv_idx]" in f["source"]["text"]

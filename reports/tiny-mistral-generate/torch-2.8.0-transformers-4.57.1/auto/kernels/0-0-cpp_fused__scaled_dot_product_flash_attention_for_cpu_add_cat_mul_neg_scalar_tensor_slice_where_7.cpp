@@ -1,0 +1,186 @@
+#include <torch/csrc/inductor/cpp_prefix.h>
+extern "C"  void kernel(const float* in_ptr0,
+                       const float* in_ptr1,
+                       const float* in_ptr2,
+                       const float* in_ptr3,
+                       const float* in_ptr4,
+                       float* out_ptr0,
+                       float* out_ptr1,
+                       float* out_ptr2,
+                       float* out_ptr3,
+                       float* out_ptr4,
+                       float* out_ptr5,
+                       float* out_ptr6)
+{
+    {
+        #pragma GCC ivdep
+        for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+        {
+            #pragma GCC ivdep
+            for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(2L); x1+=static_cast<int64_t>(1L))
+            {
+                #pragma GCC ivdep
+                for(int64_t x2=static_cast<int64_t>(0L); x2<static_cast<int64_t>(8L); x2+=static_cast<int64_t>(1L))
+                {
+                    for(int64_t x3=static_cast<int64_t>(0L); x3<static_cast<int64_t>(8L); x3+=static_cast<int64_t>(16L))
+                    {
+                        {
+                            if(C10_LIKELY(x3 >= static_cast<int64_t>(0L) && x3 < static_cast<int64_t>(8L)))
+                            {
+                                auto tmp0 = at::vec::Vectorized<float>::loadu(in_ptr0 + static_cast<int64_t>(8L + x3 + 16L*x1 + 32L*x2 + 256L*x0), static_cast<int64_t>(8L));
+                                auto tmp1 = tmp0.neg();
+                                tmp1.store(out_ptr0 + static_cast<int64_t>(x3 + 16L*x2 + 128L*x1 + 256L*x0), static_cast<int64_t>(8L));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    {
+        #pragma GCC ivdep
+        for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+        {
+            #pragma GCC ivdep
+            for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(2L); x1+=static_cast<int64_t>(1L))
+            {
+                #pragma GCC ivdep
+                for(int64_t x2=static_cast<int64_t>(0L); x2<static_cast<int64_t>(8L); x2+=static_cast<int64_t>(1L))
+                {
+                    for(int64_t x3=static_cast<int64_t>(0L); x3<static_cast<int64_t>(8L); x3+=static_cast<int64_t>(16L))
+                    {
+                        {
+                            if(C10_LIKELY(x3 >= static_cast<int64_t>(0L) && x3 < static_cast<int64_t>(8L)))
+                            {
+                                auto tmp0 = at::vec::Vectorized<float>::loadu(in_ptr0 + static_cast<int64_t>(x3 + 16L*x1 + 32L*x2 + 256L*x0), static_cast<int64_t>(8L));
+                                tmp0.store(out_ptr1 + static_cast<int64_t>(x3 + 16L*x2 + 128L*x1 + 256L*x0), static_cast<int64_t>(8L));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    {
+        #pragma GCC ivdep
+        for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+        {
+            #pragma GCC ivdep
+            for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(2L); x1+=static_cast<int64_t>(1L))
+            {
+                #pragma GCC ivdep
+                for(int64_t x2=static_cast<int64_t>(0L); x2<static_cast<int64_t>(8L); x2+=static_cast<int64_t>(1L))
+                {
+                    #pragma GCC ivdep
+                    for(int64_t x3=static_cast<int64_t>(0L); x3<static_cast<int64_t>(16L); x3+=static_cast<int64_t>(1L))
+                    {
+                        {
+                            {
+                                auto tmp0 = in_ptr1[static_cast<int64_t>(x3 + 16L*x1 + 32L*x2 + 256L*x0)];
+                                auto tmp1 = in_ptr2[static_cast<int64_t>(x2 + 8L*((static_cast<int64_t>(x3) % static_cast<int64_t>(8L))) + 64L*x0)];
+                                auto tmp6 = in_ptr3[static_cast<int64_t>(x3 + 16L*x2 + 128L*x1 + 256L*x0)];
+                                auto tmp11 = in_ptr0[static_cast<int64_t>(x3 + 16L*x1 + 32L*x2 + 256L*x0)];
+                                auto tmp13 = in_ptr4[static_cast<int64_t>(x3 + 16L*x2 + 128L*x1 + 256L*x0)];
+                                auto tmp2 = std::cos(tmp1);
+                                auto tmp3 = static_cast<float>(1.0);
+                                auto tmp4 = float(tmp2 * tmp3);
+                                auto tmp5 = float(tmp0 * tmp4);
+                                auto tmp7 = std::sin(tmp1);
+                                auto tmp8 = float(tmp7 * tmp3);
+                                auto tmp9 = float(tmp6 * tmp8);
+                                auto tmp10 = float(tmp5 + tmp9);
+                                auto tmp12 = float(tmp11 * tmp4);
+                                auto tmp14 = float(tmp13 * tmp8);
+                                auto tmp15 = float(tmp12 + tmp14);
+                                out_ptr2[static_cast<int64_t>(x3 + 16L*x2 + 128L*x1 + 256L*x0)] = tmp10;
+                                out_ptr3[static_cast<int64_t>(x3 + 16L*x2 + 128L*x1 + 256L*x0)] = tmp15;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    {
+        #pragma GCC ivdep
+        for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+        {
+            #pragma GCC ivdep
+            for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(2L); x1+=static_cast<int64_t>(1L))
+            {
+                #pragma GCC ivdep
+                for(int64_t x2=static_cast<int64_t>(0L); x2<static_cast<int64_t>(5L); x2+=static_cast<int64_t>(1L))
+                {
+                    for(int64_t x3=static_cast<int64_t>(0L); x3<static_cast<int64_t>(16L); x3+=static_cast<int64_t>(16L))
+                    {
+                        {
+                            if(C10_LIKELY(x3 >= static_cast<int64_t>(0) && x3 < static_cast<int64_t>(16L)))
+                            {
+                                auto tmp0 = at::vec::Vectorized<float>::loadu(out_ptr2 + static_cast<int64_t>(48L + x3 + 16L*x2 + 128L*x1 + 256L*x0), static_cast<int64_t>(16));
+                                tmp0.store(out_ptr4 + static_cast<int64_t>(x3 + 16L*x1 + 32L*x2 + 160L*x0));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    {
+        #pragma GCC ivdep
+        for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+        {
+            #pragma GCC ivdep
+            for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(2L); x1+=static_cast<int64_t>(1L))
+            {
+                #pragma GCC ivdep
+                for(int64_t x2=static_cast<int64_t>(0L); x2<static_cast<int64_t>(5L); x2+=static_cast<int64_t>(1L))
+                {
+                    for(int64_t x3=static_cast<int64_t>(0L); x3<static_cast<int64_t>(16L); x3+=static_cast<int64_t>(16L))
+                    {
+                        {
+                            if(C10_LIKELY(x3 >= static_cast<int64_t>(0) && x3 < static_cast<int64_t>(16L)))
+                            {
+                                auto tmp0 = at::vec::Vectorized<float>::loadu(out_ptr3 + static_cast<int64_t>(48L + x3 + 16L*x2 + 128L*x1 + 256L*x0), static_cast<int64_t>(16));
+                                tmp0.store(out_ptr5 + static_cast<int64_t>(x3 + 16L*x1 + 32L*x2 + 160L*x0));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    {
+        #pragma GCC ivdep
+        for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+        {
+            #pragma GCC ivdep
+            for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(4L); x1+=static_cast<int64_t>(1L))
+            {
+                #pragma GCC ivdep
+                for(int64_t x2=static_cast<int64_t>(0L); x2<static_cast<int64_t>(8L); x2+=static_cast<int64_t>(1L))
+                {
+                    #pragma GCC ivdep
+                    for(int64_t x3=static_cast<int64_t>(0L); x3<static_cast<int64_t>(16L); x3+=static_cast<int64_t>(1L))
+                    {
+                        {
+                            {
+                                auto tmp0 = in_ptr0[static_cast<int64_t>(x3 + 16L*(c10::div_floor_integer(static_cast<int64_t>(x1), static_cast<int64_t>(2L))) + 32L*x2 + 256L*x0)];
+                                auto tmp1 = in_ptr2[static_cast<int64_t>(x2 + 8L*((static_cast<int64_t>(x3) % static_cast<int64_t>(8L))) + 64L*x0)];
+                                auto tmp6 = in_ptr4[static_cast<int64_t>(x3 + 16L*x2 + 128L*(c10::div_floor_integer(static_cast<int64_t>(x1), static_cast<int64_t>(2L))) + 256L*x0)];
+                                auto tmp2 = std::cos(tmp1);
+                                auto tmp3 = static_cast<float>(1.0);
+                                auto tmp4 = float(tmp2 * tmp3);
+                                auto tmp5 = float(tmp0 * tmp4);
+                                auto tmp7 = std::sin(tmp1);
+                                auto tmp8 = float(tmp7 * tmp3);
+                                auto tmp9 = float(tmp6 * tmp8);
+                                auto tmp10 = float(tmp5 + tmp9);
+                                out_ptr6[static_cast<int64_t>(x3 + 16L*x2 + 128L*x1 + 512L*x0)] = tmp10;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
