@@ -115,6 +115,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def cmd_apply(args: argparse.Namespace) -> int:
+    from . import patches
+
+    try:
+        target, applied = patches.apply(args.project, Path(args.path), check_only=args.check, reverse=args.reverse)
+    except patches.PatchError as exc:
+        return _error(str(exc))
+    verb = {(False, False): "applied", (True, False): "applies cleanly", (False, True): "reversed", (True, True): "reverses cleanly"}
+    names = ", ".join(p.relative_to(patches.PATCHES).as_posix() for p in applied)
+    print(f"{target.root} ({args.project} {target.version}, {target.kind}): {verb[(args.check, args.reverse)]}: {names}")
+    return EXIT_CLEAN
+
+
 def _print_table(summary: dict) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -179,6 +192,13 @@ def main(argv: list[str] | None = None) -> int:
     p_rep = sub.add_parser("repro", help="write and verify minimal repros for an analyze run folder")
     p_rep.add_argument("run", help="a run folder: reports/<scenario>/torch-<v>-transformers-<v>")
     p_rep.set_defaults(func=cmd_repro)
+
+    p_apply = sub.add_parser("apply", help="apply this project's fix to a transformers or PyTorch tree")
+    p_apply.add_argument("--project", required=True, help="transformers or pytorch")
+    p_apply.add_argument("path", help="a git checkout of the project, or its installed package directory")
+    p_apply.add_argument("--check", action="store_true", help="only check that the series applies (or reverses)")
+    p_apply.add_argument("--reverse", action="store_true", help="undo the series")
+    p_apply.set_defaults(func=cmd_apply)
 
     p_bench = sub.add_parser("bench", help="benchmarks; figures go to reports/bench.json")
     p_bench.add_argument("what", choices=["minifier"], help="minifier: ours against PyTorch's minifier on one failure")

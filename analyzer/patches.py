@@ -1,0 +1,161 @@
+"""Apply this project's upstream patches to a user's transformers or PyTorch: a git checkout or an
+installed package directory. Every step checks before it writes, so a refusal leaves the tree as
+it was: the version must have a patch series, the files it touches must be clean, the series must
+not be applied already, and `git apply --check` must accept all of it before anything is written.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+PATCHES = Path(__file__).resolve().parent.parent / "patches"
+
+# where each project keeps its package inside an upstream checkout
+PACKAGE_IN_CHECKOUT = {"transformers": "src/transformers", "pytorch": "torch"}
+_VERSION = re.compile(r"""__version__\s*(?::\s*str\s*)?=\s*['"](?P<v>[^'"]+)['"]""")
+
+
+class PatchError(ValueError):
+    """A refusal: one line naming what is wrong; nothing on disk was changed."""
+
+
+@dataclasses.dataclass
+class Target:
+    project: str
+    root: Path  # where git apply runs
+    kind: str  # "checkout" | "installed"
+    version: str
+    strip: int  # leading path components to drop from the patch's paths (after a/ b/)
+    include: str  # only paths under this prefix are applied (an installed package has no tests)
+
+
+def release(version: str) -> str:
+    """`2.8.0+cu128`, `2.8.0a0`, `4.57.1.dev0` -> the release the version belongs to."""
+    match = re.match(r"\d+\.\d+\.\d+", version)
+    if match is None:
+        raise PatchError(f"cannot read a release number from version {version!r}")
+    return match.group(0)
+
+
+def _read_version(path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    match = _VERSION.search(path.read_text(encoding="utf-8", errors="replace"))
+    return match["v"] if match else None
+
+
+def detect(project: str, path: Path) -> Target:
+    """Find what PATH is (checkout or installed package) and which release it holds."""
+    if project not in PACKAGE_IN_CHECKOUT:
+        raise PatchError(f"unknown project {project!r} (known: {', '.join(sorted(PACKAGE_IN_CHECKOUT))})")
+    if not path.is_dir():
+        raise PatchError(f"{path}: not a directory")
+    path = path.resolve()
+    package = PACKAGE_IN_CHECKOUT[project]
+    if (path / ".git").exists() and (path / package).is_dir():
+        if project == "transformers":
+            version = _read_version(path / package / "__init__.py")
+        else:
+            txt = path / "version.txt"
+            version = txt.read_text().strip() if txt.is_file() else _read_version(path / "torch" / "version.py")
+        if not version:
+            raise PatchError(f"{path}: a {project} checkout, but its version could not be read")
+        return Target(project, path, "checkout", release(version), 0, "")
+    init = "version.py" if project == "pytorch" else "__init__.py"
+    version = _read_version(path / init)
+    expected = package.rsplit("/", 1)[-1]
+    if path.name == expected and version:
+        return Target(project, path, "installed", release(version), package.count("/") + 1, package + "/")
+    raise PatchError(f"{path}: neither a {project} git checkout nor an installed {expected} package directory")
+
+
+def series(project: str, version: str) -> list[Path]:
+    folder = PATCHES / project / version
+    found = sorted(folder.glob("*.patch")) if folder.is_dir() else []
+    if not found:
+        have = sorted(p.name for p in (PATCHES / project).iterdir() if p.is_dir()) if (PATCHES / project).is_dir() else []
+        raise PatchError(f"no {project} patch for release {version} (patches exist for: {', '.join(have) or 'none'})")
+    return found
+
+
+def _git(target: Target, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    if target.kind == "installed":
+        # an installed package may sit inside some other repository (a virtualenv in a project);
+        # git must not mistake that one for the tree being patched
+        env["GIT_CEILING_DIRECTORIES"] = str(target.root.parent)
+    try:
+        return subprocess.run(["git", *args], cwd=target.root, capture_output=True, text=True, env=env)
+    except FileNotFoundError:
+        raise PatchError("git is not installed; it is needed to check and apply patches") from None
+
+
+def _apply_args(target: Target, patches: list[Path], *extra: str) -> list[str]:
+    """One `git apply` over the whole series: git applies it in order and all or nothing."""
+    args = ["apply", *extra]
+    if target.kind == "installed":
+        args.append(f"-p{target.strip + 1}")
+    return [*args, *(str(p) for p in patches)]
+
+
+def package_only(patch_text: str, prefix: str) -> str:
+    """The patch cut down to the files under `prefix`: an installed package has no tests or
+    build files, and git matches --include after stripping, where that difference is gone."""
+    parts = re.split(r"(?m)^(?=diff --git )", patch_text)
+    kept = [part for part in parts[1:] if part.startswith(f"diff --git a/{prefix}")]
+    if kept and not kept[-1].endswith("\n"):
+        kept[-1] += "\n"
+    return "".join(kept)
+
+
+def touched_files(patch: Path) -> list[str]:
+    return sorted(set(re.findall(r"^\+\+\+ b/(\S+)", patch.read_text(encoding="utf-8"), re.MULTILINE)))
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "no output")
+
+
+def _check_clean(target: Target, patches: list[Path]) -> None:
+    if target.kind != "checkout":
+        return
+    files = sorted({f for p in patches for f in touched_files(p)})
+    status = _git(target, "status", "--porcelain", "--", *files)
+    if status.returncode != 0:
+        raise PatchError(f"{target.root}: git status failed: {_first_line(status.stderr)}")
+    if status.stdout.strip():
+        dirty = status.stdout.splitlines()[0][3:]
+        raise PatchError(f"{target.root}: uncommitted changes in {dirty}; commit or stash them first")
+
+
+def apply(project: str, path: Path, check_only: bool = False, reverse: bool = False) -> tuple[Target, list[Path]]:
+    """Check the whole series, then apply (or reverse) it; raise PatchError and write nothing on any problem."""
+    target = detect(project, path)
+    shipped = series(project, target.version)
+    if not reverse:  # a tree to be reversed holds the series' own changes, committed or not
+        _check_clean(target, shipped)
+    with tempfile.TemporaryDirectory(prefix="analyzer-apply-") as tmp:
+        patches = shipped
+        if target.kind == "installed":
+            patches = []
+            for patch in shipped:
+                cut = Path(tmp) / patch.name
+                cut.write_text(package_only(patch.read_text(encoding="utf-8"), target.include), encoding="utf-8")
+                patches.append(cut)
+        ordered = list(reversed(patches)) if reverse else patches
+        direction = ["-R"] if reverse else []
+        if not reverse and _git(target, *_apply_args(target, list(reversed(patches)), "--check", "-R")).returncode == 0:
+            raise PatchError(f"{target.root}: the {project} {target.version} series is already applied")
+        checked = _git(target, *_apply_args(target, ordered, "--check", *direction))
+        if checked.returncode != 0:
+            what = "is not applied, so it cannot be reversed" if reverse else "does not apply"
+            raise PatchError(f"the {project} {target.version} series {what} to {target.root}: {_first_line(checked.stderr)}")
+        if not check_only:
+            result = _git(target, *_apply_args(target, ordered, *direction))
+            if result.returncode != 0:  # git apply is atomic: nothing was written
+                raise PatchError(f"the {project} {target.version} series failed on {target.root}: {_first_line(result.stderr)}")
+    return target, list(reversed(shipped)) if reverse else shipped

@@ -1,0 +1,136 @@
+"""`python -m analyzer apply`: detects the tree and release, checks before writing, refuses in one line."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from analyzer import patches
+
+ORIGINAL = 'def mask(padding, b, kv):\n    return padding[b, kv]\n'
+FIXED = 'def mask(padding, b, kv):\n    return padding[:, kv.min() : kv.max() + 1][b]\n'
+
+
+def _git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def _checkout(root: Path, version: str = "4.57.1", text: str = ORIGINAL) -> Path:
+    pkg = root / "src" / "transformers"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text(f'__version__ = "{version}"\n')
+    (pkg / "masking_utils.py").write_text(text)
+    _git(root, "init", "-q")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "add", ".")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "release")
+    return root
+
+
+@pytest.fixture
+def series(tmp_path, monkeypatch):
+    """A one-patch series for transformers 4.57.1, made with git from a scratch checkout."""
+    work = _checkout(tmp_path / "make")
+    (work / "src/transformers/masking_utils.py").write_text(FIXED)
+    tests = work / "tests/utils"
+    tests.mkdir(parents=True)
+    (tests / "test_masking_utils.py").write_text("def test_mask():\n    pass\n")
+    _git(work, "add", ".")
+    _git(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "Fix the mask")
+    folder = tmp_path / "patches" / "transformers" / "4.57.1"
+    folder.mkdir(parents=True)
+    (folder / "0001-fix.patch").write_text(_git(work, "format-patch", "-1", "--stdout"))
+    monkeypatch.setattr(patches, "PATCHES", tmp_path / "patches")
+    return folder
+
+
+def test_checkout_is_patched_and_reversed(series, tmp_path):
+    root = _checkout(tmp_path / "repo")
+    patches.apply("transformers", root, check_only=True)
+    assert (root / "src/transformers/masking_utils.py").read_text() == ORIGINAL  # --check writes nothing
+    target, applied = patches.apply("transformers", root)
+    assert (target.kind, target.version, [p.name for p in applied]) == ("checkout", "4.57.1", ["0001-fix.patch"])
+    assert (root / "src/transformers/masking_utils.py").read_text() == FIXED
+    assert (root / "tests/utils/test_masking_utils.py").is_file()
+    patches.apply("transformers", root, reverse=True)
+    assert (root / "src/transformers/masking_utils.py").read_text() == ORIGINAL
+
+
+def test_installed_package_gets_only_the_package_files(series, tmp_path):
+    """An installed package sits inside an unrelated repository here (the test's tmp repo)."""
+    outer = _checkout(tmp_path / "outer")  # an enclosing git repo, like a project holding a virtualenv
+    pkg = outer / "site-packages" / "transformers"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text('__version__ = "4.57.1"\n')
+    (pkg / "masking_utils.py").write_text(ORIGINAL)
+    target, _ = patches.apply("transformers", pkg)
+    assert target.kind == "installed"
+    assert (pkg / "masking_utils.py").read_text() == FIXED
+    assert sorted(p.name for p in pkg.iterdir()) == ["__init__.py", "masking_utils.py"]
+
+
+def _patched_and_committed(root: Path) -> Path:
+    patches.apply("transformers", _checkout(root))
+    _git(root, "add", ".")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "fixed")
+    return root
+
+
+@pytest.mark.parametrize(
+    "setup, reason",
+    [
+        (lambda root: _checkout(root, version="4.56.0"), "no transformers patch for release 4.56.0"),
+        (lambda root: _checkout(root, text=ORIGINAL.replace("padding[b, kv]", "padding[kv, b]")), "does not apply"),
+        (lambda root: _patched_and_committed(root), "already applied"),
+        (lambda root: root.mkdir() or root, "neither a transformers git checkout nor an installed"),
+    ],
+    ids=["no-patch-for-release", "does-not-apply", "already-applied", "not-a-tree"],
+)
+def test_refusals_leave_the_tree_untouched(series, tmp_path, setup, reason):
+    root = setup(tmp_path / "repo")
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    with pytest.raises(patches.PatchError, match=reason) as info:
+        patches.apply("transformers", root)
+    assert "\n" not in str(info.value)
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
+
+
+def test_dirty_checkout_is_refused(series, tmp_path):
+    root = _checkout(tmp_path / "repo")
+    (root / "src/transformers/masking_utils.py").write_text(ORIGINAL + "# local edit\n")
+    with pytest.raises(patches.PatchError, match="uncommitted changes in src/transformers/masking_utils.py"):
+        patches.apply("transformers", root)
+    assert (root / "src/transformers/masking_utils.py").read_text().endswith("# local edit\n")
+
+
+def test_reverse_of_an_unpatched_tree_is_refused(series, tmp_path):
+    root = _checkout(tmp_path / "repo")
+    with pytest.raises(patches.PatchError, match="is not applied, so it cannot be reversed"):
+        patches.apply("transformers", root, reverse=True)
+
+
+def test_cli_exit_codes(cli, series, tmp_path):
+    root = _checkout(tmp_path / "repo")
+    bad = cli("apply", "--project", "transformers", str(tmp_path / "missing"))
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "not a directory" in bad.stderr
+
+
+def test_release_numbers():
+    assert patches.release("2.8.0+cu128") == "2.8.0"
+    assert patches.release("2.13.0a0") == "2.13.0"
+    assert patches.release("4.57.1.dev0") == "4.57.1"
+    with pytest.raises(patches.PatchError):
+        patches.release("main")
+
+
+def test_every_shipped_series_names_its_release_and_has_a_commit_message():
+    shipped = sorted(patches.PATCHES.glob("*/*/*.patch"))
+    for patch in shipped:
+        text = patch.read_text()
+        assert patch.parent.parent.name in patches.PACKAGE_IN_CHECKOUT
+        patches.release(patch.parent.name)
+        assert text.startswith("From ") and "\nSubject: " in text, patch
+        assert patches.touched_files(patch), patch
+    if shutil.which("git") is None:
+        pytest.skip("git not installed")
