@@ -52,6 +52,13 @@ def reproduce(session: nox.Session) -> None:
 
 
 @nox.session
+def apply(session: nox.Session) -> None:
+    """Apply a fix to your tree: `nox -s apply -- --project transformers|pytorch PATH [--check] [--reverse]`."""
+    session.install("--no-deps", "-e", ".")  # git and the standard library are all it needs
+    session.run("python", "-m", "analyzer", "apply", *session.posargs)
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks on the affected release, figures to reports/bench.json: ours against PyTorch's minifier."""
     install(session, *DEFAULT_PAIR)

@@ -17,6 +17,20 @@ def _error(message: str) -> int:
     return EXIT_BAD_INPUT
 
 
+def _bad_selection(scenario: str, variants: list[str]) -> str | None:
+    """Why the scenario or one of the variants cannot run here, or None."""
+    from . import scenarios
+
+    try:
+        known = scenarios.get(scenario).variants()
+    except scenarios.UnknownScenario as exc:
+        return str(exc)
+    unknown = [v for v in variants if v not in known]
+    if unknown:
+        return f"unknown variant {unknown[0]!r} of {scenario} on this transformers (known: {', '.join(known)})"
+    return None
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     from . import scan
 
@@ -35,16 +49,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
 def cmd_analyze(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from . import analyze, scenarios
+    from . import analyze
 
     console = Console(stderr=True)
-    try:
-        known = scenarios.get(args.scenario).variants()
-    except scenarios.UnknownScenario as exc:
-        return _error(str(exc))
-    unknown = [v for v in args.variant or [] if v not in known]
-    if unknown:
-        return _error(f"unknown variant {unknown[0]!r} of {args.scenario} on this transformers (known: {', '.join(known)})")
+    problem = _bad_selection(args.scenario, args.variant or [])
+    if problem:
+        return _error(problem)
     with console.status("starting") as status:
         summary = analyze.run(
             args.scenario, Path(args.reports), args.timeout, progress=status.update, repro=not args.no_repro, variants=args.variant
@@ -55,14 +65,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
-    from . import capture, scenarios
+    from . import capture
 
-    try:
-        known = scenarios.get(args.scenario).variants()
-    except scenarios.UnknownScenario as exc:
-        return _error(str(exc))
-    if args.variant not in known:
-        return _error(f"unknown variant {args.variant!r} of {args.scenario} on this transformers (known: {', '.join(known)})")
+    problem = _bad_selection(args.scenario, [args.variant])
+    if problem:
+        return _error(problem)
     result = capture.capture_to(args.scenario, args.variant, Path(args.out), args.timeout)
     print(f"{args.out}: {result.status} in {result.seconds:.1f}s")
     return EXIT_CLEAN if result.status == "ok" else EXIT_FINDINGS
@@ -90,14 +97,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from . import bench, scenarios
+    from . import bench
 
-    try:
-        known = scenarios.get(args.scenario).variants()
-    except scenarios.UnknownScenario as exc:
-        return _error(str(exc))
-    if args.variant not in known:
-        return _error(f"unknown variant {args.variant!r} of {args.scenario} on this transformers (known: {', '.join(known)})")
+    problem = _bad_selection(args.scenario, [args.variant])
+    if problem:
+        return _error(problem)
     with Console(stderr=True).status("ours, then PyTorch's minifier three ways, on the same failure (minutes)"):
         entry = bench.run_minifier_bench(Path(args.out), args.scenario, args.variant)
     table = Table(title="capture to minimal repro, same failure, one run")
