@@ -243,13 +243,46 @@ def bypass(nodes: list[dict[str, Any]], name: str, replacement: str) -> list[dic
     ]
 
 
+def _view_inputs(nodes: list[dict[str, Any]], name: str) -> set[str]:
+    by_name = {n["name"]: n for n in nodes}
+    return set(node_inputs(by_name[name]))
+
+
 def _same_value_type(a: dict[str, Any], b: dict[str, Any]) -> bool:
     ea, eb = a.get("example") or {}, b.get("example") or {}
     return bool(ea) and "shape" in ea and ea.get("shape") == eb.get("shape") and ea.get("dtype") == eb.get("dtype")
 
 
+VIEW_LIKE = ("aten.view.default", "aten.reshape.default", "aten.unsqueeze.default", "aten.squeeze.dim", "aten._unsafe_view.default")
+
+
+def reshape_spec(node: dict[str, Any]) -> list[int] | None:
+    """The node's shape as a reshape argument: concrete sizes, -1 for its one symbolic size."""
+    shape = (node.get("example") or {}).get("shape")
+    if not shape:
+        return None
+    spec = [int(d) if d.lstrip("-").isdigit() else -1 for d in shape]
+    return spec if spec.count(-1) <= 1 else None
+
+
+def collapse(nodes: list[dict[str, Any]], name: str) -> list[dict[str, Any]] | None:
+    """A view of a view becomes one reshape of the first view's input (`x.unsqueeze(0).unsqueeze(1)`
+    -> `x.reshape([1, 1, -1])`): neither ddmin nor bypass can remove such a link, since each
+    changes the shape. None when `name` is not such a link or its shape has two symbolic sizes."""
+    by_name = {n["name"]: n for n in nodes}
+    node = by_name[name]
+    if node["target"] not in VIEW_LIKE or not node["args"] or not isinstance(node["args"][0], dict):
+        return None
+    inner = by_name.get(node["args"][0].get("node", ""))
+    spec = reshape_spec(node)
+    if inner is None or inner["target"] not in VIEW_LIKE or spec is None or not inner["args"]:
+        return None
+    merged = dict(node, target="aten.reshape.default", args=[inner["args"][0], spec], kwargs={})
+    return [merged if n["name"] == name else n for n in nodes]
+
+
 def minimize(nodes: list[dict[str, Any]], roots: Iterable[str], judge: Callable[[Candidate], bool]) -> Minimized:
-    """Slice, check the slice reproduces, then ddmin and bypass to a fixpoint."""
+    """Slice, check the slice reproduces, then ddmin, bypass and view-chain collapse to a fixpoint."""
     started = time.perf_counter()
     keep = backward_slice(nodes, roots)
     initial = len(keep)
@@ -283,6 +316,15 @@ def minimize(nodes: list[dict[str, Any]], roots: Iterable[str], judge: Callable[
                     nodes, keep, changed = trial, trial_keep, True
                     break
             if changed:
+                break
+        for name in [] if changed else list(keep):
+            trial = collapse(nodes, name)
+            if trial is None:
+                continue
+            users = {src for n in trial if n["name"] in keep for src in node_inputs(n)}
+            trial_keep = [k for k in keep if k in users or k == name or k not in _view_inputs(nodes, name)]
+            if test_on(trial)(trial_keep):
+                nodes, keep, changed = trial, trial_keep, True
                 break
         if not changed:
             break

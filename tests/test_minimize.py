@@ -81,3 +81,26 @@ def test_minimize_with_a_synthetic_judge_keeps_the_gather(failing):
     result = minimize.minimize(nodes, roots, judge)
     assert sorted(n["target"] for n in result.candidate.nodes) == ["aten.index.Tensor", "aten.le.Tensor"]
     assert result.initial_ops > result.candidate.op_count
+
+
+def test_collapse_turns_a_view_chain_into_one_reshape_that_computes_the_same():
+    """transformers 5.x broadcasts the kv positions with three unsqueezes; ddmin and bypass can
+    drop none of them (each changes the shape), one reshape of the source replaces the chain."""
+    from conftest import AFFECTED_5X
+
+    data = capture.load_bundle(AFFECTED_5X)
+    # the automatic-dynamic recompile, where the kv positions have a symbolic length
+    nodes = [c for c in data["compiles"] if c["post_grad_graphs"]][-1]["post_grad_graphs"][-1]["nodes"]
+    by_name = {n["name"]: n for n in nodes}
+    chain = [n["name"] for n in nodes if n["target"] == "aten.unsqueeze.default" and by_name[minimize.node_inputs(n)[0]]["target"] == "aten.unsqueeze.default"]
+    assert chain, "the 5.x graph has no unsqueeze of an unsqueeze"
+    last = next(name for name in reversed(chain) if -1 in (minimize.reshape_spec(by_name[name]) or []))
+    merged = minimize.collapse(nodes, last)
+    node = next(n for n in merged if n["name"] == last)
+    assert node["target"] == "aten.reshape.default" and node["args"][1].count(-1) == 1
+    keep = minimize.backward_slice(nodes, [last])
+    before, after = minimize.build(nodes, keep), minimize.build(merged, minimize.backward_slice(merged, [last]))
+    assert after.op_count < before.op_count
+    (f_before, inputs_before), (f_after, inputs_after) = before.load(), after.load()
+    assert all(a.equal(b) for a, b in zip(f_before(*inputs_before), f_after(*inputs_after)))
+    assert minimize.collapse(nodes, next(n["name"] for n in nodes if n["op"] == "placeholder")) is None
