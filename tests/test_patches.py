@@ -134,3 +134,42 @@ def test_every_shipped_series_names_its_release_and_has_a_commit_message():
         assert patches.touched_files(patch), patch
     if shutil.which("git") is None:
         pytest.skip("git not installed")
+
+
+def _installed_copy(tmp_path: Path, package: str, files: list[str]) -> Path:
+    """The files a series touches, copied out of the installed package: patching the real
+    environment would change what every other test runs."""
+    import importlib
+
+    source = Path(importlib.import_module(package).__file__).parent
+    root = tmp_path / package
+    for rel in files:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / rel, root / rel)
+    return root
+
+
+@pytest.mark.parametrize(
+    "project, package, files",
+    [
+        ("pytorch", "torch", ["version.py", "_inductor/codegen/cpp.py"]),
+        ("transformers", "transformers", ["__init__.py", "masking_utils.py"]),
+    ],
+)
+def test_shipped_series_applies_to_the_installed_release_and_reverses(tmp_path, project, package, files):
+    import importlib
+    import py_compile
+
+    version = patches.release(importlib.import_module(package).__version__)
+    if not (patches.PATCHES / project / version).is_dir():
+        pytest.skip(f"no {project} series for the installed {version}")
+    root = _installed_copy(tmp_path, package, files)
+    before = {p: p.read_bytes() for p in root.rglob("*.py")}
+    target, applied = patches.apply(project, root)
+    assert target.kind == "installed" and applied
+    changed = [p for p in before if p.read_bytes() != before[p]]
+    assert changed and all(py_compile.compile(str(p), doraise=True) for p in changed)
+    with pytest.raises(patches.PatchError, match="already applied"):
+        patches.apply(project, root)
+    patches.apply(project, root, reverse=True)
+    assert {p: p.read_bytes() for p in root.rglob("*.py")} == before
