@@ -9,6 +9,8 @@
 """
 from __future__ import annotations
 
+import shutil
+
 import nox
 
 nox.options.default_venv_backend = "venv"
@@ -49,6 +51,22 @@ def reproduce(session: nox.Session) -> None:
     """The end-to-end capture test on torch 2.8.0, where the failure must be found and traced."""
     install(session, *DEFAULT_PAIR)
     session.run("python", "-m", "pytest", "-q", "-m", "capture", *session.posargs)
+
+
+@nox.session
+@nox.parametrize(["torch", "transformers"], PAIRS)
+def verify(session: nox.Session, torch: str, transformers: str) -> None:
+    """Apply each patch configuration to a throwaway environment and test compiled against eager.
+
+    The environment is removed afterwards (pass `-- --keep` to keep it): it is patched in place."""
+    keep = "--keep" in session.posargs
+    args = [a for a in session.posargs if a != "--keep"]
+    install(session, torch, transformers)
+    try:
+        session.run("python", "-m", "analyzer", "verify", *args)
+    finally:
+        if not keep and session.virtualenv.location:
+            shutil.rmtree(session.virtualenv.location, ignore_errors=True)
 
 
 @nox.session

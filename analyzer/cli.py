@@ -85,6 +85,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
         result = repro.make(run)
     except LookupError as exc:
         return _error(f"{run}: {exc}")
+    repro.record_in_summary(run, result)
     for name, entry in result.items():
         if name.endswith(".py"):
             state = "verified" if entry["verified"] else "NOT verified"
@@ -132,6 +133,22 @@ def cmd_apply(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from . import verify
+
+    configs = args.config or list(verify.CONFIGS)
+    unknown = [c for c in configs if c not in verify.CONFIGS]
+    if unknown:
+        return _error(f"unknown configuration {unknown[0]!r} (known: {', '.join(verify.CONFIGS)})")
+    with Console(stderr=True).status("verifying") as status:
+        folder = verify.run_all(configs, args.examples, Path(args.reports), progress=status.update)
+    print((folder / "results.md").read_text(encoding="utf-8"))
+    print(f"written: {folder}")
+    return EXIT_CLEAN
+
+
 def _print_table(summary: dict) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -165,6 +182,12 @@ def main(argv: list[str] | None = None) -> int:
 
         _, scenario, variant, out = argv
         return capture.run_child(scenario, variant, Path(out))
+    if argv[:1] == ["_verify-suite"]:
+        from . import files, verify
+
+        _, examples, out = argv
+        files.write_json(Path(out), verify.suite(int(examples)))
+        return EXIT_CLEAN
     if argv[:1] == ["_minify-checked"]:
         from . import bench
 
@@ -203,6 +226,12 @@ def main(argv: list[str] | None = None) -> int:
     p_apply.add_argument("--check", action="store_true", help="only check that the series applies (or reverses)")
     p_apply.add_argument("--reverse", action="store_true", help="undo the series")
     p_apply.set_defaults(func=cmd_apply)
+
+    p_ver = sub.add_parser("verify", help="apply each patch configuration here and test compiled against eager")
+    p_ver.add_argument("--config", action="append", help="unpatched, pytorch, transformers, pytorch+transformers, candidate (repeatable; default: all)")
+    p_ver.add_argument("--examples", type=int, default=40, help="hypothesis mask cases per mask kind")
+    p_ver.add_argument("--reports", default="reports")
+    p_ver.set_defaults(func=cmd_verify)
 
     p_bench = sub.add_parser("bench", help="benchmarks; figures go to reports/bench.json")
     p_bench.add_argument("what", choices=["minifier"], help="minifier: ours against PyTorch's minifier on one failure")

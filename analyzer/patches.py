@@ -73,7 +73,7 @@ def detect(project: str, path: Path) -> Target:
     raise PatchError(f"{path}: neither a {project} git checkout nor an installed {expected} package directory")
 
 
-def series(project: str, version: str) -> list[Path]:
+def release_series(project: str, version: str) -> list[Path]:
     folder = PATCHES / project / version
     found = sorted(folder.glob("*.patch")) if folder.is_dir() else []
     if not found:
@@ -132,10 +132,14 @@ def _check_clean(target: Target, patches: list[Path]) -> None:
         raise PatchError(f"{target.root}: uncommitted changes in {dirty}; commit or stash them first")
 
 
-def apply(project: str, path: Path, check_only: bool = False, reverse: bool = False) -> tuple[Target, list[Path]]:
-    """Check the whole series, then apply (or reverse) it; raise PatchError and write nothing on any problem."""
+def apply(
+    project: str, path: Path, check_only: bool = False, reverse: bool = False, series: list[Path] | None = None
+) -> tuple[Target, list[Path]]:
+    """Check the whole series, then apply (or reverse) it; raise PatchError and write nothing on any problem.
+
+    `series` overrides the release's own (a candidate under evaluation)."""
     target = detect(project, path)
-    shipped = series(project, target.version)
+    shipped = series or release_series(project, target.version)
     if not reverse:  # a tree to be reversed holds the series' own changes, committed or not
         _check_clean(target, shipped)
     with tempfile.TemporaryDirectory(prefix="analyzer-apply-") as tmp:

@@ -231,3 +231,13 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
         out[name] = {"ops": ops, **oracle.verify_script(run_dir / name, timeout_s)}
     files.write_json(run_dir / "repro.json", out)
     return out
+
+
+def record_in_summary(run_dir: Path, result: dict[str, Any]) -> None:
+    """Keep the run's summary.json in step with a repro made again for an existing run folder."""
+    path = run_dir / "summary.json"
+    if path.is_file():
+        summary = files.read_json(path)
+        verified = all(e.get("verified") for n, e in result.items() if n.endswith(".py"))
+        summary["repro"] = {"status": "ok" if verified else "not-verified", **result}
+        files.write_json(path, summary)

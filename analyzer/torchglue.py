@@ -296,6 +296,14 @@ def codegen_only(sources: list[str]) -> Iterator[list[str]]:
         AsyncCompile.cpp_pybinding = original
 
 
+def set_recompile_limit(limit: int) -> None:
+    """Past the limit Dynamo runs the function eagerly, which would hide a compile failure."""
+    import torch._dynamo.config as dynamo_config
+
+    dynamo_config.recompile_limit = limit
+    dynamo_config.accumulated_recompile_limit = max(limit * 4, dynamo_config.accumulated_recompile_limit)
+
+
 def set_assert_indirect_indexing(value: bool) -> None:
     import torch._inductor.config as inductor_config
 

@@ -14,9 +14,7 @@ import torch
 
 def f(add_3, unsqueeze_5, convert_element_type, unsqueeze_2):
     iota_3 = torch.arange(add_3, dtype=torch.int64)
-    unsqueeze_6 = iota_3.unsqueeze(0)
-    unsqueeze_7 = unsqueeze_6.unsqueeze(1)
-    unsqueeze_8 = unsqueeze_7.unsqueeze(2)
+    unsqueeze_8 = iota_3.reshape([1, 1, 1, -1])
     le = unsqueeze_8 <= unsqueeze_5
     index = convert_element_type[unsqueeze_2, unsqueeze_8]
     bitwise_and_1 = le & index

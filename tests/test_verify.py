@@ -1,0 +1,49 @@
+"""The differential suite's inputs and its results table (the suite itself runs in `nox -s verify`)."""
+from __future__ import annotations
+
+import pytest
+
+from analyzer import verify
+
+
+def test_cases_are_reproducible_and_cover_the_risky_shapes():
+    drawn = verify.cases(30)
+    assert drawn == verify.cases(30)  # derandomized: a rerun checks the same cases
+    assert any(c.extra > 0 for c in drawn), "attention masks longer than kv_length"
+    assert any(c.kv_offset > 0 for c in drawn), "non-zero kv_offset (sliding-window layers)"
+    assert {c.batch for c in drawn} >= {1, 2}
+    assert {c.padding for c in drawn} == {"left", "right", "none"}
+    assert drawn[0] == verify.MaskCase(2, 1, 9, 0, 8, 0, "left", 3)  # the decode step that fails
+
+
+@pytest.mark.parametrize("padding, first, last", [("left", [0, 0, 0, 1], [1, 1, 1, 1]), ("right", [1, 1, 1, 1], [1, 1, 0, 0])])
+def test_attention_mask_padding_sides(padding, first, last):
+    case = verify.MaskCase(batch=2, q_length=1, kv_length=4, kv_offset=0, q_offset=3, extra=0, padding=padding, pad=3 if padding == "left" else 2)
+    mask = verify.attention_mask(case)
+    assert mask[0].tolist() == first and mask[-1].tolist() == last
+
+
+def test_attention_mask_is_longer_when_asked():
+    case = verify.MaskCase(batch=1, q_length=1, kv_length=5, kv_offset=3, q_offset=7, extra=4, padding="none", pad=1)
+    assert verify.attention_mask(case).shape == (1, 12)
+
+
+def test_table_names_each_failure_with_its_reason():
+    runs = [
+        {
+            "config": "candidate",
+            "results": [
+                {"check": "mask causal", "passed": True, "first_failure": None},
+                {
+                    "check": "mask sliding",
+                    "passed": False,
+                    "first_failure": {"case": {"kv_offset": 3}, "reason": "RuntimeError: The size of tensor a (5) must match"},
+                },
+            ],
+        },
+        {"config": "pytorch", "error": "patch: no pytorch patch for release 2.7.0"},
+    ]
+    text = verify.table(runs, "torch-2.8.0-transformers-4.57.1")
+    assert "| candidate | mask causal | pass |" in text
+    assert "| candidate | mask sliding | FAIL | RuntimeError: The size of tensor a (5) must match (kv_offset=3) |" in text
+    assert "| pytorch | (suite) | error | patch: no pytorch patch for release 2.7.0 |" in text
