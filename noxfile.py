@@ -78,9 +78,11 @@ def apply(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks on the affected release, figures to reports/bench.json: ours against PyTorch's minifier."""
+    """Benchmarks on the affected release, figures to reports/bench.json: ours against PyTorch's minifier,
+    and the patched mask kernel and builder against their references (the patch is reversed afterwards)."""
     install(session, *DEFAULT_PAIR)
     session.run("python", "-m", "analyzer", "bench", "minifier", *session.posargs)
+    session.run("python", "-m", "analyzer", "bench", "kernel")
 
 
 FIXTURES = [

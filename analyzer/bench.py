@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import files, oracle
+from . import files, oracle, patches
 
 MINIFIER_TIMEOUT_S = 1200
 _SYMBOL = re.compile(r"\bs\d+\b")
@@ -222,3 +222,107 @@ def run_minifier_bench(out_path: Path, scenario: str, variant: str) -> dict[str,
 
 def _ratio(theirs: float | None, ours_: float | None) -> float | None:
     return round(theirs / ours_, 2) if theirs and ours_ else None
+
+
+# the shapes of issue reports: one decode step over a long cache, and a long prefill
+MASK_SHAPES = {"decode b8 q1 kv8192": (8, 1, 8192), "prefill b4 q2048 kv2048": (4, 2048, 2048)}
+
+
+def _median_seconds(fn: Any, *args: Any) -> float:
+    import torch.utils.benchmark as tbench
+
+    fn(*args)  # warm: compiles happen outside the timing
+    return tbench.Timer(stmt="fn(*args)", globals={"fn": fn, "args": args}).blocked_autorange(min_run_time=1.0).median
+
+
+def _mask_inputs(batch: int, q_length: int, kv_length: int) -> tuple:
+    import torch
+
+    mask = torch.ones(batch, kv_length, dtype=torch.bool)
+    mask[0, : kv_length // 8] = False  # a left-padded row
+    return mask, kv_length - q_length, q_length, kv_length
+
+
+def _patched_masking_utils(tf_dir: Path, tmp: Path) -> Any:
+    """The installed masking_utils with this project's transformers series applied, loaded beside
+    the original as `transformers.masking_utils_patched`: both timed in one process."""
+    import importlib.util
+    import shutil
+
+    copy = tmp / "transformers"
+    copy.mkdir()
+    for name in ("__init__.py", "masking_utils.py"):
+        shutil.copy2(tf_dir / name, copy / name)
+    patches.apply("transformers", copy)
+    spec = importlib.util.spec_from_file_location("transformers.masking_utils_patched", copy / "masking_utils.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def kernel_child(out: Path) -> int:
+    """Inside a child whose torch carries this project's patch: the compiled mask with its bounds
+    check against the same mask compiled with the check off; then the patched eager builder
+    against the unpatched one."""
+    import torch
+    import torch._inductor.config as inductor_config
+    from transformers import masking_utils
+
+    from . import scenarios, torchglue, verify
+
+    figures: dict[str, Any] = {}
+    build = scenarios._mask_builder(use_vmap=True)
+    checked = torch.compile(lambda *a: build(*a), dynamic=True)
+    unchecked = torch.compile(lambda *a: build(*a), dynamic=True)
+    for label, shape in MASK_SHAPES.items():
+        args = _mask_inputs(*shape)
+        torchglue.reset()
+        with_check = _median_seconds(checked, *args)
+        with inductor_config.patch(assert_indirect_indexing=False):
+            without = _median_seconds(unchecked, *args)
+        same = bool(torch.equal(checked(*args), unchecked(*args)))
+        figures[f"compiled, {label}"] = {
+            "patched_check_s": with_check, "assert_off_s": without, "ratio": round(with_check / without, 3), "same_result": same
+        }
+    with tempfile.TemporaryDirectory() as tmp:
+        patched = _patched_masking_utils(verify.site_package("transformers"), Path(tmp))
+        major = int(__import__("transformers").__version__.split(".")[0])
+        for label, shape in MASK_SHAPES.items():
+            mask, q_offset, q_length, kv_length = _mask_inputs(*shape)
+
+            def run(module: Any) -> Any:
+                if major >= 5:
+                    return module.sdpa_mask(
+                        batch_size=mask.shape[0], q_length=q_length, kv_length=kv_length, q_offset=q_offset,
+                        attention_mask=mask, allow_is_causal_skip=False,
+                    )
+                return module.sdpa_mask_recent_torch(
+                    batch_size=mask.shape[0], cache_position=torch.arange(q_length) + q_offset, kv_length=kv_length,
+                    attention_mask=mask, allow_is_causal_skip=False,
+                )
+
+            old, new = _median_seconds(run, masking_utils), _median_seconds(run, patched)
+            figures[f"eager transformers, {label}"] = {
+                "unpatched_s": old, "patched_s": new, "ratio": round(new / old, 3),
+                "same_result": bool(torch.equal(run(masking_utils), run(patched))),
+            }
+    files.write_json(out, figures)
+    return 0
+
+
+def run_kernel_bench(out_path: Path) -> dict[str, Any]:
+    """Apply the PyTorch series to this environment, measure in a child, reverse it."""
+    from . import verify
+
+    with tempfile.TemporaryDirectory() as tmp, patches.applied("pytorch", verify.site_package("torch")):
+        out = Path(tmp) / "kernel.json"
+        child = _run([sys.executable, "-m", "analyzer", "_kernel-bench", str(out)], Path.cwd(), MINIFIER_TIMEOUT_S)
+        if not out.is_file():
+            raise RuntimeError(f"kernel benchmark failed: {_last_error_line(child['output']) or child['output'][-300:]}")
+        figures = files.read_json(out)
+    bench = files.read_json(out_path) if out_path.is_file() else {}
+    bench["machine"] = machine()
+    bench["mask_kernel"] = {"goal": "compiled ratio <= 1.05; eager ratio <= 1.0", "figures": figures}
+    files.write_json(out_path, bench)
+    return bench["mask_kernel"]

@@ -103,6 +103,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
     problem = _bad_selection(args.scenario, [args.variant])
     if problem:
         return _error(problem)
+    if args.what == "kernel":
+        with Console(stderr=True).status("the mask kernel with the PyTorch patch against the assert off; eager builders"):
+            figures = bench.run_kernel_bench(Path(args.out))["figures"]
+        table = Table(title="patched against reference, same process (median of repeated runs)")
+        for column in ("measure", "patched s", "reference s", "ratio", "same result"):
+            table.add_column(column)
+        for label, f in figures.items():
+            patched_s, reference = (f["patched_check_s"], f["assert_off_s"]) if "assert_off_s" in f else (f["patched_s"], f["unpatched_s"])
+            table.add_row(label, f"{patched_s:.6f}", f"{reference:.6f}", f"{f['ratio']:.3f}", str(f["same_result"]))
+        Console(width=160).print(table)
+        print(f"written: {args.out}")
+        return EXIT_CLEAN
     with Console(stderr=True).status("ours, then PyTorch's minifier three ways, on the same failure (minutes)"):
         entry = bench.run_minifier_bench(Path(args.out), args.scenario, args.variant)
     table = Table(title="capture to minimal repro, same failure, one run")
@@ -188,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
         _, examples, out = argv
         files.write_json(Path(out), verify.suite(int(examples)))
         return EXIT_CLEAN
+    if argv[:1] == ["_kernel-bench"]:
+        from . import bench
+
+        return bench.kernel_child(Path(argv[1]))
     if argv[:1] == ["_minify-checked"]:
         from . import bench
 
@@ -234,7 +250,10 @@ def main(argv: list[str] | None = None) -> int:
     p_ver.set_defaults(func=cmd_verify)
 
     p_bench = sub.add_parser("bench", help="benchmarks; figures go to reports/bench.json")
-    p_bench.add_argument("what", choices=["minifier"], help="minifier: ours against PyTorch's minifier on one failure")
+    p_bench.add_argument(
+        "what", choices=["minifier", "kernel"],
+        help="minifier: ours against PyTorch's minifier on one failure; kernel: the patched mask kernel and builder",
+    )
     p_bench.add_argument("--out", default="reports/bench.json")
     p_bench.add_argument("--scenario", default="sdpa-mask-decode")
     p_bench.add_argument("--variant", default="vmap-dynamic")

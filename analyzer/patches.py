@@ -5,11 +5,13 @@ not be applied already, and `git apply --check` must accept all of it before any
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 PATCHES = Path(__file__).resolve().parent.parent / "patches"
@@ -163,3 +165,13 @@ def apply(
             if result.returncode != 0:  # git apply is atomic: nothing was written
                 raise PatchError(f"the {project} {target.version} series failed on {target.root}: {_first_line(result.stderr)}")
     return target, list(reversed(shipped)) if reverse else shipped
+
+
+@contextlib.contextmanager
+def applied(project: str, path: Path, series: list[Path] | None = None) -> Iterator[Target]:
+    """The series applied for the duration of the block, and reversed whatever happens in it."""
+    target, used = apply(project, path, series=series)
+    try:
+        yield target
+    finally:
+        apply(project, path, reverse=True, series=used if series else None)
