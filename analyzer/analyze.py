@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from importlib.metadata import version
 from pathlib import Path
@@ -127,7 +128,9 @@ def run(
                 if progress:
                     progress(f"analysing {entry['kernels']} kernels of [{variant}]")
                 unparsed: list[dict[str, str]] = []
+                analysis_started = time.perf_counter()
                 variant_findings = analyze_bundle(staging / variant, staging, unparsed)
+                entry["analysis_seconds"] = round(time.perf_counter() - analysis_started, 2)
                 entry["findings"] = dict(Counter(f["kind"] for f in variant_findings))
                 if unparsed:
                     entry["status"], entry["unparsed"] = "unparsed-kernels", unparsed

@@ -183,6 +183,7 @@ def _post_grad_op_count(compile_rec: dict[str, Any]) -> int:
 
 def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     """Write and verify the repros for the first traced lost definition of a run folder."""
+    started = time.perf_counter()
     findings = json.loads((run_dir / "findings.json").read_text(encoding="utf-8"))
     finding = _pick(findings)
     if finding is None:
@@ -197,6 +198,7 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     def judge(candidate: minimize.Candidate) -> bool:
         return oracle.reproduces_in_process(*candidate.load()).reproduces
 
+    setup_seconds = round(time.perf_counter() - started, 2)  # reading the run, importing torch
     result = minimize.minimize(nodes, roots, judge)
     torch_version = data["versions"]["torch"]
     where = f"{finding['source']['file']}:{finding['source']['line']}"
@@ -215,6 +217,7 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
         "ops": result.candidate.op_count,
         "initial_ops": result.initial_ops,
         "queries": result.queries,
+        "setup_seconds": setup_seconds,
         "minimize_seconds": result.seconds,
         "verify_seconds": round(time.perf_counter() - verify_started, 2),
         **verdict,
