@@ -482,13 +482,28 @@ def _lost_definitions(model: FunctionModel, file: str) -> list[Finding]:
 
 
 def _checks_after_load(model: FunctionModel, file: str) -> list[Finding]:
+    """Checks that come after a load reading the index they check, when no earlier check guards it.
+
+    One index can be checked against several bounds (each gather reading it gets its own check):
+    a load already preceded by a check on its index is that check's, not a later one's."""
     out = []
+    chains = {id(c): _value_chain(model, c) for c in model.checks}
+
+    def guarded_before(load: Load) -> bool:
+        return any(
+            c.scope == load.scope and c.byte < load.byte and set(load.index_vars) & chains[id(c)][0] for c in model.checks
+        )
+
     for check in model.checks:
-        names, chain_decls = _value_chain(model, check)
+        names, chain_decls = chains[id(check)]
         guarded = [
             load
             for load in model.loads
-            if load.scope == check.scope and load.byte < check.byte and set(load.index_vars) & names and load.defines not in chain_decls
+            if load.scope == check.scope
+            and load.byte < check.byte
+            and set(load.index_vars) & names
+            and load.defines not in chain_decls
+            and not guarded_before(load)
         ]
         if not guarded:
             continue

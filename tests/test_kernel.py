@@ -150,6 +150,28 @@ def test_check_after_load_direct_and_indirect():
     assert kinds(src) == [("check-after-load", "tmp2", 9)]
 
 
+def test_a_second_check_of_the_same_index_belongs_to_a_later_load():
+    """An index checked against two bounds (two gathers read it): the first check guards the first
+    load; the second is for another buffer, so the load before it is already guarded."""
+    src = _kernel(
+        """
+        for(int64_t x0=0; x0<ks0; x0+=1)
+        {
+            auto tmp0 = x0;
+            auto tmp1 = c10::convert<int64_t>(tmp0);
+            TORCH_CHECK(tmp1 < ks2, "index out of bounds: tmp1 < ks2");
+            auto tmp3 = in_ptr0[static_cast<int64_t>(x0)];
+            TORCH_CHECK(tmp1 < ks6, "index out of bounds: tmp1 < ks6");
+            auto tmp4 = in_ptr1[static_cast<int64_t>(x0)];
+            out_ptr0[x0] = tmp3 + tmp4;
+        }
+        """
+    )
+    assert kinds(src) == []
+    unguarded = src.replace('TORCH_CHECK(tmp1 < ks2, "index out of bounds: tmp1 < ks2");', "")
+    assert kinds(unguarded) == [("check-after-load", "tmp1", 10)]
+
+
 @pytest.mark.parametrize(
     "text, reason",
     [
