@@ -21,14 +21,14 @@ from typing import Any
 
 _UNDECLARED = re.compile(r"error: (?:.(?P<gcc>tmp\w+). was not declared in this scope|use of undeclared identifier .(?P<clang>tmp\w+).)")
 
-BUG, PASS, OTHER = "bug", "pass", "other-error"
+BUG, PASS, OTHER, UNKNOWN = "bug", "pass", "other-error", "unknown"
 LOST = ("undeclared", "forward-reference", "out-of-scope")
 BOUNDS_MESSAGE = "index out of bounds"
 
 
 @dataclasses.dataclass
 class Verdict:
-    status: str  # bug | pass | other-error
+    status: str  # bug | pass | other-error | unknown (the screen could not read the kernel)
     detail: str  # the identifier and compiler line, or the other error's first line
 
     @property
@@ -122,7 +122,7 @@ def screen_in_process(fn: Callable[..., Any], inputs: tuple, timeout_s: int = 12
         try:
             findings = kernel.analyze_source(source, "<candidate>")
         except kernel.KernelParseError:
-            return Verdict(BUG, "unreadable kernel: left to the compiler")
+            return Verdict(UNKNOWN, "unreadable kernel: left to the compiler")
         lost = [f for f in findings if f.kind in LOST and BOUNDS_MESSAGE in f.statement]
         if lost:
             return Verdict(BUG, f"'{lost[0].identifier}' used before its declaration in a bounds check")
@@ -133,7 +133,7 @@ def reproduces_in_process(fn: Callable[..., Any], inputs: tuple, screen: bool = 
     """The strict verdict: compiler error with this signature, and a clean compile with the assert off."""
     if screen:
         screened = screen_in_process(fn, inputs)
-        if not screened.reproduces:
+        if screened.status not in (BUG, UNKNOWN):
             return screened
     first = query_in_process(fn, inputs, assert_indirect=True)
     if not first.reproduces:
