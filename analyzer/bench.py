@@ -240,11 +240,21 @@ def _ratio(theirs: float | None, ours_: float | None) -> float | None:
 MASK_SHAPES = {"decode b8 q1 kv8192": (8, 1, 8192), "prefill b4 q2048 kv2048": (4, 2048, 2048)}
 
 
-def _median_seconds(fn: Any, *args: Any) -> float:
+def _paired_seconds(a: Any, b: Any, *args: Any, rounds: int = 9, config_b: Any = None) -> tuple[float, float]:
+    """Median time of `a` and of `b`, measured in alternating rounds so that a change in the
+    machine's load falls on both sides alike. `config_b` is entered around every call of `b`."""
+    import contextlib
+    import statistics
+
     import torch.utils.benchmark as tbench
 
-    fn(*args)  # warm: compiles happen outside the timing
-    return tbench.Timer(stmt="fn(*args)", globals={"fn": fn, "args": args}).blocked_autorange(min_run_time=1.0).median
+    def timed(fn: Any, config: Any) -> float:
+        with config() if config else contextlib.nullcontext():
+            fn(*args)  # warm: a compile happens outside the timing
+            return tbench.Timer(stmt="fn(*args)", globals={"fn": fn, "args": args}).blocked_autorange(min_run_time=0.2).median
+
+    pairs = [(timed(a, None), timed(b, config_b)) for _ in range(rounds)]
+    return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
 
 
 def _mask_inputs(batch: int, q_length: int, kv_length: int) -> tuple:
@@ -290,9 +300,8 @@ def kernel_child(out: Path) -> int:
     for label, shape in MASK_SHAPES.items():
         args = _mask_inputs(*shape)
         torchglue.reset()
-        with_check = _median_seconds(checked, *args)
-        with inductor_config.patch(assert_indirect_indexing=False):
-            without = _median_seconds(unchecked, *args)
+        off = lambda: inductor_config.patch(assert_indirect_indexing=False)  # noqa: E731
+        with_check, without = _paired_seconds(checked, unchecked, *args, config_b=off)
         same = bool(torch.equal(checked(*args), unchecked(*args)))
         figures[f"compiled, {label}"] = {
             "patched_check_s": with_check, "assert_off_s": without, "ratio": round(with_check / without, 3), "same_result": same
@@ -314,7 +323,7 @@ def kernel_child(out: Path) -> int:
                     attention_mask=mask, allow_is_causal_skip=False,
                 )
 
-            old, new = _median_seconds(run, masking_utils), _median_seconds(run, patched)
+            old, new = _paired_seconds(lambda: run(masking_utils), lambda: run(patched))
             figures[f"eager transformers, {label}"] = {
                 "unpatched_s": old, "patched_s": new, "ratio": round(new / old, 3),
                 "same_result": bool(torch.equal(run(masking_utils), run(patched))),
