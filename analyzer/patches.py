@@ -142,8 +142,6 @@ def apply(
     `series` overrides the release's own (a candidate under evaluation)."""
     target = detect(project, path)
     shipped = series or release_series(project, target.version)
-    if not reverse:  # a tree to be reversed holds the series' own changes, committed or not
-        _check_clean(target, shipped)
     with tempfile.TemporaryDirectory(prefix="analyzer-apply-") as tmp:
         patches = shipped
         if target.kind == "installed":
@@ -156,6 +154,8 @@ def apply(
         direction = ["-R"] if reverse else []
         if not reverse and _git(target, *_apply_args(target, list(reversed(patches)), "--check", "-R")).returncode == 0:
             raise PatchError(f"{target.root}: the {project} {target.version} series is already applied")
+        if not reverse:  # a tree to be reversed holds the series' own changes, committed or not
+            _check_clean(target, shipped)
         checked = _git(target, *_apply_args(target, ordered, "--check", *direction))
         if checked.returncode != 0:
             what = "is not applied, so it cannot be reversed" if reverse else "does not apply"
