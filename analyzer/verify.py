@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -318,6 +319,9 @@ def run_config(name: str, examples: int, timeout_s: float = 3600) -> dict[str, A
     return {"config": name, **result}
 
 
+_NO_DIRS = re.compile(r"/\S*/([^/\s]+\.cpp)")
+
+
 def table(runs: list[dict[str, Any]], env: str) -> str:
     """Configuration x check -> pass/fail with the reason, as Markdown."""
     lines = [f"### {env}", "", "| patches | check | result | reason |", "|---|---|---|---|"]
@@ -331,7 +335,8 @@ def table(runs: list[dict[str, Any]], env: str) -> str:
                 case = ", ".join(f"{k}={v}" for k, v in reason["case"].items())
                 reason = f"{reason['reason']} ({case})"
             verdict = "pass" if result["passed"] else "FAIL"
-            lines.append(f"| {run['config']} | {result['check']} | {verdict} | {str(reason).replace('|', '/')} |")
+            reason = _NO_DIRS.sub(r"\1", str(reason)).replace("|", "/")  # the kernel's name, not this machine's path
+            lines.append(f"| {run['config']} | {result['check']} | {verdict} | {reason} |")
     return "\n".join(lines) + "\n"
 
 
