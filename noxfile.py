@@ -53,7 +53,7 @@ def reproduce(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", "-q", "-m", "capture", *session.posargs)
 
 
-@nox.session
+@nox.session(reuse_venv=False)  # throwaway: a run cut short may leave it patched or half made
 @nox.parametrize(["torch", "transformers"], PAIRS)
 def verify(session: nox.Session, torch: str, transformers: str) -> None:
     """Apply each patch configuration to a throwaway environment and test compiled against eager.
