@@ -62,6 +62,7 @@ def verify(session: nox.Session, torch: str, transformers: str) -> None:
     keep = "--keep" in session.posargs
     args = [a for a in session.posargs if a != "--keep"]
     install(session, torch, transformers)
+    session.install("expecttest")  # torch's own test case classes, used by the PyTorch patch's test
     try:
         session.run("python", "-m", "analyzer", "verify", *args)
     finally:

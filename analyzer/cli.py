@@ -154,6 +154,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     unknown = [c for c in configs if c not in verify.CONFIGS]
     if unknown:
         return _error(f"unknown configuration {unknown[0]!r} (known: {', '.join(verify.CONFIGS)})")
+    if args.upstream_only:
+        with Console(stderr=True).status("the patches' own regression tests"):
+            folder = verify.run_upstream(Path(args.reports))
+        print((folder / "upstream_tests.md").read_text(encoding="utf-8"))
+        print(f"written: {folder}")
+        return EXIT_CLEAN
     with Console(stderr=True).status("verifying") as status:
         folder = verify.run_all(configs, args.examples, Path(args.reports), progress=status.update)
     print((folder / "results.md").read_text(encoding="utf-8"))
@@ -247,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     p_ver.add_argument("--config", action="append", help="unpatched, pytorch, transformers, pytorch+transformers, candidate (repeatable; default: all)")
     p_ver.add_argument("--examples", type=int, default=40, help="hypothesis mask cases per mask kind")
     p_ver.add_argument("--reports", default="reports")
+    p_ver.add_argument("--upstream-only", action="store_true", help="only the patches' own regression tests, patched and unpatched")
     p_ver.set_defaults(func=cmd_verify)
 
     p_bench = sub.add_parser("bench", help="benchmarks; figures go to reports/bench.json")

@@ -14,6 +14,7 @@ with its own Inductor cache, and reverses the patches whatever happened.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -353,6 +354,11 @@ def run_all(configs: list[str], examples: int, reports: Path, progress: Any = No
     folder = reports / "verify" / env
     files.write_json(folder / "results.json", {"environment": env, "examples": examples, "runs": runs})
     files.write_text(folder / "results.md", table(runs, env))
+    if progress:
+        progress(f"{env}: the patches' own regression tests, patched and unpatched")
+    upstream = upstream_tests()
+    files.write_json(folder / "upstream_tests.json", upstream)
+    files.write_text(folder / "upstream_tests.md", upstream_table(upstream, env))
     write_overview(reports / "verify")
     return folder
 
@@ -384,4 +390,77 @@ def write_overview(folder: Path) -> None:
         "kernel analysis of every generated kernel. Details and reasons: `<environment>/results.md`.\n\n"
         + overview(results)
     )
+    for path in sorted(folder.glob("*/upstream_tests.json")):
+        text += "\n" + upstream_table(files.read_json(path), path.parent.name)
     files.write_text(folder / "README.md", text)
+
+
+def new_test_files(patch_text: str) -> dict[str, str]:
+    """The test files a patch adds (path -> content): the regression tests it carries upstream."""
+    out: dict[str, str] = {}
+    for part in re.split(r"(?m)^(?=diff --git )", patch_text)[1:]:
+        match = re.match(r"diff --git a/(\S+) b/\S+\nnew file mode", part)
+        if match is None or not match[1].startswith(("test/", "tests/")):
+            continue
+        hunk = part.split("\n@@", 1)[1].split("\n", 1)[1]
+        lines = [line[1:] for line in hunk.splitlines() if line.startswith("+")]
+        out[match[1]] = "\n".join(lines) + "\n"
+    return out
+
+
+def upstream_tests(timeout_s: float = 1800) -> list[dict[str, Any]]:
+    """Each project's series applied here, and the regression tests it adds run against it with
+    pytest in a fresh process; then each test also against the unpatched code, where it must fail."""
+    results = []
+    for project, package in (("pytorch", "torch"), ("transformers", "transformers")):
+        path = site_package(package)
+        try:
+            series = patches.release_series(project, patches.detect(project, path).version)
+        except patches.PatchError as exc:
+            results.append({"project": project, "error": str(exc)})
+            continue
+        tests = {k: v for p in series for k, v in new_test_files(p.read_text(encoding="utf-8")).items()}
+        for patched in (True, False):
+            with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache:
+                for rel, text in tests.items():
+                    (Path(tmp) / rel).parent.mkdir(parents=True, exist_ok=True)
+                    (Path(tmp) / rel).write_text(text, encoding="utf-8")
+                cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests]
+                env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache}
+                context = patches.applied(project, path) if patched else _nothing()
+                with context:
+                    try:
+                        proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout_s)
+                        rc, tail = proc.returncode, (proc.stdout.strip().splitlines() or [""])[-1]
+                    except subprocess.TimeoutExpired:
+                        rc, tail = None, f"timed out after {timeout_s}s"
+            results.append({"project": project, "tests": sorted(tests), "patched": patched, "exit_code": rc, "summary": tail})
+    return results
+
+
+@contextlib.contextmanager
+def _nothing() -> Any:
+    yield None
+
+
+def upstream_table(results: list[dict[str, Any]], env: str) -> str:
+    lines = [f"### {env}: the patches' own regression tests", "", "| project | code | tests | pytest |", "|---|---|---|---|"]
+    for r in results:
+        if "error" in r:
+            lines.append(f"| {r['project']} | - | - | {r['error']} |")
+            continue
+        code = "patched" if r["patched"] else "unpatched"
+        lines.append(f"| {r['project']} | {code} | {', '.join(r['tests'])} | {r['summary']} |")
+    return "\n".join(lines) + "\n"
+
+
+def run_upstream(reports: Path) -> Path:
+    """Only the regression tests of this environment's series; writes `upstream_tests.*`."""
+    from .analyze import run_folder_name
+
+    env = run_folder_name()
+    folder = reports / "verify" / env
+    upstream = upstream_tests()
+    files.write_json(folder / "upstream_tests.json", upstream)
+    files.write_text(folder / "upstream_tests.md", upstream_table(upstream, env))
+    return folder

@@ -47,3 +47,16 @@ def test_table_names_each_failure_with_its_reason():
     assert "| candidate | mask causal | pass |" in text
     assert "| candidate | mask sliding | FAIL | RuntimeError: The size of tensor a (5) must match (kv_offset=3) |" in text
     assert "| pytorch | (suite) | error | patch: no pytorch patch for release 2.7.0 |" in text
+
+
+def test_each_shipped_patch_carries_a_regression_test_that_compiles():
+    from analyzer import patches
+
+    for patch in sorted(patches.PATCHES.glob("*/*/*.patch")):
+        if patch.parent.parent.name == "candidates":
+            continue
+        tests = verify.new_test_files(patch.read_text())
+        assert tests, patch
+        for rel, text in tests.items():
+            assert rel.startswith(("test/", "tests/")) and "def test_" in text
+            compile(text, rel, "exec")
