@@ -19,7 +19,6 @@ from typing import Any
 
 from . import capture, files, kernel, scenarios, trace
 
-LOST = ("undeclared", "forward-reference", "out-of-scope")
 
 
 def installed_version(dist: str) -> str:
@@ -145,7 +144,7 @@ def run(
         summary["status"] = "ok" if all(v["status"] == "ok" for v in summary["variants"]) else "failed"
         summary["findings"] = dict(Counter(f["kind"] for f in findings))
         files.write_json(staging / "findings.json", findings)
-        if repro and any(f["kind"] in LOST and f.get("source") for f in findings):
+        if repro and any(f["kind"] in kernel.LOST and f.get("source") for f in findings):
             if progress:
                 progress("minimizing and verifying repros (each candidate compiled, each script rerun in a fresh process)")
             summary["repro"] = make_repros(staging)

@@ -308,7 +308,7 @@ def kernel_child(out: Path) -> int:
         }
     with tempfile.TemporaryDirectory() as tmp:
         patched = _patched_masking_utils(verify.site_package("transformers"), Path(tmp))
-        major = int(__import__("transformers").__version__.split(".")[0])
+        major = verify._major()
         for label, shape in MASK_SHAPES.items():
             mask, q_offset, q_length, kv_length = _mask_inputs(*shape)
 

@@ -22,6 +22,7 @@ POINTER = re.compile(r"^in_(out_)?ptr\d+$")
 BOUNDS_MESSAGE = "index out of bounds"
 
 KINDS = ("undeclared", "forward-reference", "out-of-scope", "check-after-load")
+LOST = KINDS[:3]  # the kinds that mean a variable is used where no declaration reaches it
 
 
 class KernelParseError(ValueError):

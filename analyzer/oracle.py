@@ -22,8 +22,6 @@ from typing import Any
 _UNDECLARED = re.compile(r"error: (?:.(?P<gcc>tmp\w+). was not declared in this scope|use of undeclared identifier .(?P<clang>tmp\w+).)")
 
 BUG, PASS, OTHER, UNKNOWN = "bug", "pass", "other-error", "unknown"
-LOST = ("undeclared", "forward-reference", "out-of-scope")
-BOUNDS_MESSAGE = "index out of bounds"
 
 
 @dataclasses.dataclass
@@ -123,7 +121,7 @@ def screen_in_process(fn: Callable[..., Any], inputs: tuple, timeout_s: int = 12
             findings = kernel.analyze_source(source, "<candidate>")
         except kernel.KernelParseError:
             return Verdict(UNKNOWN, "unreadable kernel: left to the compiler")
-        lost = [f for f in findings if f.kind in LOST and BOUNDS_MESSAGE in f.statement]
+        lost = [f for f in findings if f.kind in kernel.LOST and kernel.BOUNDS_MESSAGE in f.statement]
         if lost:
             return Verdict(BUG, f"'{lost[0].identifier}' used before its declaration in a bounds check")
     return Verdict(PASS, "no bounds check uses an undeclared variable in the generated C++")

@@ -17,9 +17,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from . import capture, files, minimize, oracle
+from . import capture, files, kernel, minimize, oracle
 
-LOST = ("undeclared", "forward-reference", "out-of-scope")
 
 SIGNATURE_CHECK = '''def shows_bug(exc: Exception) -> bool:
     """A C++ compile error naming a variable inside an index-out-of-bounds TORCH_CHECK."""
@@ -173,7 +172,7 @@ def sequence_script(calls: list[dict[str, Any]], use_vmap: bool) -> str:
 
 
 def _pick(findings: list[dict[str, Any]]) -> dict[str, Any] | None:
-    return next((f for f in findings if f["kind"] in LOST and f.get("source")), None)
+    return next((f for f in findings if f["kind"] in kernel.LOST and f.get("source")), None)
 
 
 def _post_grad_op_count(compile_rec: dict[str, Any]) -> int:

@@ -28,7 +28,6 @@ from typing import Any
 from . import files, kernel, patches
 
 KINDS = ("causal", "sliding", "chunked", "bidirectional")
-LOST = ("undeclared", "forward-reference", "out-of-scope")
 RECOMPILE_LIMIT = 64  # above Dynamo's 8, so the suite never falls back to eager and hides a failure
 
 
@@ -256,7 +255,7 @@ def _kernels(recorder: Any) -> dict[str, Any]:
                 kinds.update(f.kind for f in kernel.analyze_source(k["source"], k["name"]))
             except kernel.KernelParseError:
                 kinds["unparsed"] += 1
-    lost = sum(kinds[k] for k in LOST)
+    lost = sum(kinds[k] for k in kernel.LOST)
     late = kinds["check-after-load"]
     reason = None
     if lost or late or kinds["unparsed"]:
@@ -292,31 +291,25 @@ def candidate_series(transformers_version: str) -> list[Path]:
 def run_config(name: str, examples: int, timeout_s: float = 3600) -> dict[str, Any]:
     """Apply the configuration's patches to this environment, run the suite in a child, reverse them."""
     torch_dir, tf_dir = site_package("torch"), site_package("transformers")
-    applied: list[tuple[str, Path, list[Path] | None]] = []
     try:
-        for part in CONFIGS[name]:
-            if part == "candidate":
-                version = patches.detect("transformers", tf_dir).version
-                patches.apply("transformers", tf_dir, series=candidate_series(version))
-                applied.append(("transformers", tf_dir, candidate_series(version)))
-            else:
-                path = torch_dir if part == "pytorch" else tf_dir
-                patches.apply(part, path)
-                applied.append((part, path, None))
-        with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache, tempfile.TemporaryDirectory() as tmp:
-            out = Path(tmp) / "suite.json"
-            env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache}
-            cmd = [sys.executable, "-m", "analyzer", "_verify-suite", str(examples), str(out)]
-            try:
-                proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s)
-                result = files.read_json(out) if out.is_file() else {"error": (proc.stderr.strip().splitlines() or ["no output"])[-1]}
-            except subprocess.TimeoutExpired:
-                result = {"error": f"suite timed out after {timeout_s}s"}
+        with contextlib.ExitStack() as stack:
+            for part in CONFIGS[name]:
+                if part == "candidate":
+                    version = patches.detect("transformers", tf_dir).version
+                    stack.enter_context(patches.applied("transformers", tf_dir, series=candidate_series(version)))
+                else:
+                    stack.enter_context(patches.applied(part, torch_dir if part == "pytorch" else tf_dir))
+            with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache, tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp) / "suite.json"
+                env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache}
+                cmd = [sys.executable, "-m", "analyzer", "_verify-suite", str(examples), str(out)]
+                try:
+                    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s)
+                    result = files.read_json(out) if out.is_file() else {"error": (proc.stderr.strip().splitlines() or ["no output"])[-1]}
+                except subprocess.TimeoutExpired:
+                    result = {"error": f"suite timed out after {timeout_s}s"}
     except patches.PatchError as exc:
         result = {"error": f"patch: {exc}"}
-    finally:
-        for project, path, series in reversed(applied):
-            patches.apply(project, path, reverse=True, series=series)
     return {"config": name, **result}
 
 
@@ -356,9 +349,7 @@ def run_all(configs: list[str], examples: int, reports: Path, progress: Any = No
     files.write_text(folder / "results.md", table(runs, env))
     if progress:
         progress(f"{env}: the patches' own regression tests, patched and unpatched")
-    upstream = upstream_tests()
-    files.write_json(folder / "upstream_tests.json", upstream)
-    files.write_text(folder / "upstream_tests.md", upstream_table(upstream, env))
+    run_upstream(reports)
     write_overview(reports / "verify")
     return folder
 
@@ -427,7 +418,7 @@ def upstream_tests(timeout_s: float = 1800) -> list[dict[str, Any]]:
                     (Path(tmp) / rel).write_text(text, encoding="utf-8")
                 cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests]
                 env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache}
-                context = patches.applied(project, path) if patched else _nothing()
+                context = patches.applied(project, path) if patched else contextlib.nullcontext()
                 with context:
                     try:
                         proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout_s)
@@ -436,11 +427,6 @@ def upstream_tests(timeout_s: float = 1800) -> list[dict[str, Any]]:
                         rc, tail = None, f"timed out after {timeout_s}s"
             results.append({"project": project, "tests": sorted(tests), "patched": patched, "exit_code": rc, "summary": tail})
     return results
-
-
-@contextlib.contextmanager
-def _nothing() -> Any:
-    yield None
 
 
 def upstream_table(results: list[dict[str, Any]], env: str) -> str:
