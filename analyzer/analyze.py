@@ -17,7 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from . import capture, files, kernel, scenarios, trace
+from . import capture, files, kernel, report, scenarios, timings, trace
 
 
 
@@ -71,6 +71,18 @@ def _call_summary(data: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def collect_env() -> str:
+    """`torch.utils.collect_env`, the versions block PyTorch's bug template asks for, as this run's environment saw it.
+
+    It describes the machine (CPU, kernel) as well as the versions, so it is captured once with the
+    run, and the issue reports quote this file rather than asking the machine again."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "torch.utils.collect_env"], capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    return proc.stdout if proc.returncode == 0 else f"collect_env failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}\n"
 
 
 REPRO_TIMEOUT_S = 1800
@@ -149,6 +161,8 @@ def run(
                 progress("minimizing and verifying repros (each candidate compiled, each script rerun in a fresh process)")
             summary["repro"] = make_repros(staging)
         files.write_json(staging / "summary.json", summary)
+        files.write_text(staging / report.COLLECT_ENV, collect_env())
+        timings.move_out(staging)
         files.replace_dir(staging, final)
     except BaseException:
         # an interrupted run leaves no staging folder behind; the previous report stays intact

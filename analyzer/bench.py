@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import files, oracle, patches
+from . import files, oracle, patches, timings
 
 MINIFIER_TIMEOUT_S = 1200
 _SYMBOL = re.compile(r"\bs\d+\b")
@@ -52,8 +52,8 @@ def ours(workdir: Path, scenario: str, variant: str) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "analyzer", "analyze", "--scenario", scenario, "--variant", variant, "--reports", str(reports)]
     result = _run(cmd, Path.cwd(), MINIFIER_TIMEOUT_S)
     run_dir = next((reports / scenario).glob("torch-*"), None)
-    repro = files.read_json(run_dir / "repro.json") if run_dir and (run_dir / "repro.json").is_file() else {}
-    summary = files.read_json(run_dir / "summary.json") if run_dir and (run_dir / "summary.json").is_file() else {}
+    repro = timings.restore(run_dir, "repro.json") if run_dir and (run_dir / "repro.json").is_file() else {}
+    summary = timings.restore(run_dir, "summary.json") if run_dir and (run_dir / "summary.json").is_file() else {}
     torch_repro = repro.get("repro_torch.py", {})
     stages = {
         "capture": sum(v.get("seconds", 0) for v in summary.get("variants", [])),

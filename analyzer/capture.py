@@ -11,6 +11,7 @@ import dataclasses
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import subprocess
@@ -46,6 +47,7 @@ def versions() -> dict[str, str]:
         "python": platform.python_version(),
         "platform": f"{platform.system()}-{platform.machine()}",
         "compiler": torchglue.compiler_version(),
+        "vec_isa": torchglue.vec_isa(),
     }
 
 
@@ -71,19 +73,61 @@ def run_child(scenario_name: str, variant: str, out_dir: Path) -> int:
             files.write_text(out_dir / rel, kernel["source"])
             kernels.append({"name": kernel["name"], "file": rel, "nodes": kernel["nodes"]})
         compiles.append({**compile_, "kernels": kernels})
-    files.write_json(
-        out_dir / "capture.json",
-        {
-            "scenario": scenario_name,
-            "variant": variant,
-            "versions": versions(),
-            "command": f"python -m analyzer capture --scenario {scenario_name} --variant {variant}",
-            "seconds": round(elapsed, 2),
-            "calls": calls,
-            "compiles": compiles,
-        },
-    )
+    record = {
+        "scenario": scenario_name,
+        "variant": variant,
+        "versions": versions(),
+        "command": f"python -m analyzer capture --scenario {scenario_name} --variant {variant}",
+        "seconds": round(elapsed, 2),
+        "calls": calls,
+        "compiles": compiles,
+        **recorder.extra,  # scenario-level records, e.g. `flakiness`
+    }
+    files.write_json(out_dir / "capture.json", portable(record, machine_prefixes()))
     return 0
+
+
+_CACHE_HASH = re.compile(r"\b[0-9a-z]{50,}\b")
+
+
+def machine_prefixes() -> list[tuple[str, str]]:
+    """Where this machine keeps things, and the name a capture gives each instead.
+
+    Error messages and stacks name the venv, the temporary Inductor cache, the Python install
+    and the project checkout. Left in, a capture would say more about the machine than about the
+    failure, differ on every run, and leak local paths into reports meant for upstream.
+    """
+    import getpass
+    import site
+    import sysconfig
+
+    pairs: list[tuple[str, str]] = []
+    cache = os.environ.get("TORCHINDUCTOR_CACHE_DIR")
+    if cache:
+        pairs.append((cache, "<inductor-cache>"))
+    for sp in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], *site.getsitepackages()}:
+        pairs.append((sp.rstrip("/") + "/", "site-packages/"))
+    pairs.append((str(Path(__file__).resolve().parent.parent) + "/", ""))
+    try:
+        pairs.append((os.path.join(tempfile.gettempdir(), f"torchinductor_{getpass.getuser()}"), "<torchinductor-tmp>"))
+    except (KeyError, OSError):  # no user name in a bare container
+        pass
+    pairs += [(sys.prefix, "<venv>"), (sys.base_prefix, "<python>"), (str(Path.home()), "~")]
+    return sorted({(a, b) for a, b in pairs if a and a != "/"}, key=lambda ab: -len(ab[0]))
+
+
+def portable(data: Any, prefixes: list[tuple[str, str]]) -> Any:
+    """Every string in `data` with machine paths named, and Inductor's content-hash file names (which
+    hash those paths into the compile flags) replaced by `<hash>`."""
+    if isinstance(data, str):
+        for prefix, name in prefixes:
+            data = data.replace(prefix, name)
+        return _CACHE_HASH.sub("<hash>", data)
+    if isinstance(data, dict):
+        return {k: portable(v, prefixes) for k, v in data.items()}
+    if isinstance(data, list):
+        return [portable(v, prefixes) for v in data]
+    return data
 
 
 def run_variant(scenario_name: str, variant: str, out_dir: Path, timeout_s: float) -> VariantRun:
@@ -105,7 +149,24 @@ def run_variant(scenario_name: str, variant: str, out_dir: Path, timeout_s: floa
     return VariantRun(variant, out_dir.name, status, rc, round(time.perf_counter() - started, 2))
 
 
-def capture_to(scenario_name: str, variant: str, out_dir: Path, timeout_s: float) -> VariantRun:
+def slim_bundle(bundle_dir: Path) -> None:
+    """Leave out the graphs and loop bodies, most of a bundle's size, keeping the versions, calls
+    (with the compiler's errors) and kernels: enough to check the kernel analysis against the
+    compiler, not to trace a finding back to Python. The test corpus holds many whole-model
+    compiles and stays small this way."""
+    path = bundle_dir / "capture.json"
+    data = files.read_json(path)
+    for compile_ in data["compiles"]:
+        for key in ("dynamo_graph", "post_grad_graphs"):
+            compile_.pop(key, None)
+        for kernel in compile_["kernels"]:
+            kernel["nodes"] = [{"name": n["name"], "origins": n["origins"]} for n in kernel["nodes"]]
+    data["command"] += " --slim"
+    data["slim"] = True
+    files.write_json(path, data)
+
+
+def capture_to(scenario_name: str, variant: str, out_dir: Path, timeout_s: float, slim: bool = False) -> VariantRun:
     """Capture into a staging folder beside `out_dir` and swap it in only when the capture succeeded."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".staging-{out_dir.name}-"))
@@ -113,6 +174,8 @@ def capture_to(scenario_name: str, variant: str, out_dir: Path, timeout_s: float
         result = run_variant(scenario_name, variant, staging, timeout_s)
         if result.status == "ok":
             (staging / "child.log").unlink(missing_ok=True)  # machine-specific noise
+            if slim:
+                slim_bundle(staging)
             files.replace_dir(staging, out_dir)
         else:
             failed = out_dir.parent / f"{out_dir.name}.{result.status}"
