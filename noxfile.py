@@ -6,10 +6,15 @@
     nox -s tests                           the test suite (torch 2.13.0, CPU wheel)
     nox -s reproduce                       the end-to-end test on torch 2.8.0, where the bug lives
     nox -s fixtures                        re-capture the kernels and graphs under tests/data
+    nox -s matrix                          the mask scenario on every torch x transformers release, one cell per environment
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
 import nox
 
@@ -67,6 +72,47 @@ def verify(session: nox.Session, torch: str, transformers: str) -> None:
         session.run("python", "-m", "analyzer", "verify", *args)
     finally:
         if not keep and session.virtualenv.location:
+            shutil.rmtree(session.virtualenv.location, ignore_errors=True)
+
+
+MATRIX_TORCH = ["2.8.0", "2.9.1", "2.10.0", "2.11.0", "2.12.1", "2.13.0", "2.14.1"]
+MATRIX_TRANSFORMERS = ["4.57.1", "5.23.0"]
+
+
+@nox.session(reuse_venv=False)  # most cells are a 6.7 GB CUDA build: one environment at a time, removed after
+@nox.parametrize(["torch", "transformers"], [(t, tf) for t in MATRIX_TORCH for tf in MATRIX_TRANSFORMERS])
+def matrix(session: nox.Session, torch: str, transformers: str) -> None:
+    """One cell of the version matrix: the mask scenario on this pair, to reports/matrix/<cell>.json,
+    then reports/matrix.json and .md collated again from every cell there.
+
+    A pair that cannot be installed is recorded as not installable, with pip's reason. The
+    environment is removed afterwards (pass `-- --keep` to keep it)."""
+    keep = "--keep" in session.posargs
+    cell = f"torch-{torch}-transformers-{transformers}"
+    command = ["python", "-m", "analyzer", "matrix-cell", "--torch", torch, "--transformers", transformers]
+    command += ["--out", f"reports/matrix/{cell}.json"]
+    try:
+        session.log(f"{cell}: installing torch {torch} pinned, then transformers {transformers}")
+        with tempfile.TemporaryDirectory(prefix="matrix-pip-") as tmp:
+            pip_log = Path(tmp) / "pip.log"
+            try:
+                with pip_log.open("w", encoding="utf-8") as out:
+                    session.install(
+                        f"torch=={torch}", f"transformers=={transformers}", silent=False, stdout=out, stderr=subprocess.STDOUT
+                    )
+            except nox.command.CommandFailed:
+                session.install("--no-deps", "-e", ".")  # recording and collating need neither torch nor transformers
+                session.run(*command, "--not-installable", str(pip_log))
+            else:
+                session.install("-e", ".")
+                session.log(f"{cell}: running the cell")
+                session.run(*command)
+    finally:
+        # collated whatever happened, so the table always shows every cell recorded so far
+        with contextlib.suppress(nox.command.CommandFailed):
+            session.run("python", "-m", "analyzer", "matrix")
+        if not keep and session.virtualenv.location:
+            session.log(f"{cell}: removing the environment")
             shutil.rmtree(session.virtualenv.location, ignore_errors=True)
 
 

@@ -167,6 +167,50 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def cmd_matrix_cell(args: argparse.Namespace) -> int:
+    """One cell of the version matrix on the installed versions; exit 0 once it is recorded,
+    pass or fail alike (the verdict is the measurement), 1 when a variant crashed or timed out."""
+    from . import matrix
+
+    out = Path(args.out)
+    try:
+        if args.not_installable is not None:
+            if not (args.torch and args.transformers):
+                return _error("--not-installable needs --torch and --transformers (the versions that could not be installed)")
+            try:
+                pip_output = Path(args.not_installable).read_text(encoding="utf-8", errors="replace")
+            except OSError as exc:
+                return _error(f"{args.not_installable}: cannot read the installer's output ({exc.strerror})")
+            cell = matrix.not_installable_cell(out, args.torch, args.transformers, matrix.pip_error(pip_output))
+        else:
+            from rich.console import Console
+
+            problem = _bad_selection(args.scenario, [])
+            if problem:
+                return _error(problem)
+            with Console(stderr=True).status(f"matrix cell: {args.scenario}") as status:
+                cell = matrix.run_cell(out, args.torch, args.transformers, args.scenario, args.timeout, progress=status.update)
+    except matrix.BadCell as exc:
+        return _error(str(exc))
+    state = (cell.get("check_bounds") or {}).get("state", "-")
+    detail = cell.get("reason") or ", ".join(f"{k} x{n}" for k, n in cell.get("findings", {}).items()) or "no findings"
+    print(f"{cell['cell']}: {cell['status']} ({detail}); check_bounds {state}")
+    print(f"written: {out}")
+    return EXIT_FINDINGS if cell["status"] == matrix.ERROR else EXIT_CLEAN
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    from . import matrix
+
+    try:
+        result = matrix.write_matrix(Path(args.cells), Path(args.json), Path(args.md))
+    except matrix.BadCell as exc:
+        return _error(str(exc))
+    print(f"{len(result['cells'])} cells; {matrix.agreement_line(result['agreement'])}")
+    print(f"written: {args.json}, {args.md}")
+    return EXIT_CLEAN
+
+
 def _print_table(summary: dict) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -265,6 +309,23 @@ def main(argv: list[str] | None = None) -> int:
     p_bench.add_argument("--scenario", default="sdpa-mask-decode")
     p_bench.add_argument("--variant", default="vmap-dynamic")
     p_bench.set_defaults(func=cmd_bench)
+
+    p_cell = sub.add_parser("matrix-cell", help="one cell of the version matrix, on the installed torch and transformers")
+    p_cell.add_argument("--out", required=True, help="the cell's JSON file, e.g. reports/matrix/torch-2.9.1-transformers-4.57.1.json")
+    p_cell.add_argument("--torch", help="the torch release this cell is meant to have (refused if another is installed)")
+    p_cell.add_argument("--transformers", help="the transformers release this cell is meant to have")
+    p_cell.add_argument("--scenario", default="sdpa-mask-decode")
+    p_cell.add_argument("--timeout", type=float, default=900.0, help="seconds per captured variant")
+    p_cell.add_argument(
+        "--not-installable", metavar="PIP_LOG", help="record the cell as not installable; PIP_LOG holds pip's output, whose last ERROR line is the reason"
+    )
+    p_cell.set_defaults(func=cmd_matrix_cell)
+
+    p_matrix = sub.add_parser("matrix", help="collate the matrix cells into reports/matrix.json and reports/matrix.md")
+    p_matrix.add_argument("--cells", default="reports/matrix", help="folder of per-cell JSON files")
+    p_matrix.add_argument("--json", default="reports/matrix.json")
+    p_matrix.add_argument("--md", default="reports/matrix.md")
+    p_matrix.set_defaults(func=cmd_matrix)
 
     p_list = sub.add_parser("scenarios", help="list the scenarios")
     p_list.set_defaults(func=lambda a: print("\n".join(_scenario_lines())) or EXIT_CLEAN)

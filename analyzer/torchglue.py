@@ -314,6 +314,16 @@ def reset() -> None:
     torch._dynamo.reset()
 
 
+def check_bounds_source() -> str:
+    """The source of the installed `CppKernel.check_bounds`: whether a release holds the fix for
+    the lost bounds-check definition is read from this code, not from its version number."""
+    import inspect
+
+    from torch._inductor.codegen.cpp import CppKernel
+
+    return inspect.getsource(CppKernel.check_bounds)
+
+
 def compiler_version() -> str:
     """The C++ compiler Inductor will call, as it reports itself."""
     import subprocess
