@@ -70,13 +70,13 @@ def cmd_capture(args: argparse.Namespace) -> int:
     problem = _bad_selection(args.scenario, [args.variant])
     if problem:
         return _error(problem)
-    result = capture.capture_to(args.scenario, args.variant, Path(args.out), args.timeout)
+    result = capture.capture_to(args.scenario, args.variant, Path(args.out), args.timeout, slim=args.slim)
     print(f"{args.out}: {result.status} in {result.seconds:.1f}s")
     return EXIT_CLEAN if result.status == "ok" else EXIT_FINDINGS
 
 
 def cmd_repro(args: argparse.Namespace) -> int:
-    from . import repro
+    from . import repro, timings
 
     run = Path(args.run)
     if not (run / "findings.json").is_file():
@@ -86,12 +86,30 @@ def cmd_repro(args: argparse.Namespace) -> int:
     except LookupError as exc:
         return _error(f"{run}: {exc}")
     repro.record_in_summary(run, result)
+    timings.move_out(run)
     for name, entry in result.items():
         if name.endswith(".py"):
             state = "verified" if entry["verified"] else "NOT verified"
             ops = f"{entry['ops']} ops" if entry.get("ops") is not None else "the mask builder"
             print(f"{run / name}: {ops}, {state}")
     return EXIT_CLEAN if all(e["verified"] for n, e in result.items() if n.endswith(".py")) else EXIT_FINDINGS
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from . import report
+
+    reports_dir = Path(args.reports)
+    if not reports_dir.is_dir():
+        return _error(f"{reports_dir}: no such reports folder")
+    runs = [Path(r) for r in args.run]
+    for run in runs:
+        if not (run / "summary.json").is_file():
+            return _error(f"{run}: not an analyze run folder (no summary.json)")
+    if not runs and not report.run_dirs(reports_dir):
+        return _error(f"{reports_dir}: no analyze run folders (run `nox -s analyze` first)")
+    for path in report.write_all(reports_dir, runs or None):
+        print(f"written: {path}")
+    return EXIT_CLEAN
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -280,11 +298,17 @@ def main(argv: list[str] | None = None) -> int:
     p_cap.add_argument("--variant", required=True)
     p_cap.add_argument("--out", required=True, help="bundle folder to write (replaced when complete)")
     p_cap.add_argument("--timeout", type=float, default=900.0)
+    p_cap.add_argument("--slim", action="store_true", help="leave out graphs and loop bodies (a kernel corpus entry)")
     p_cap.set_defaults(func=cmd_capture)
 
     p_rep = sub.add_parser("repro", help="write and verify minimal repros for an analyze run folder")
     p_rep.add_argument("run", help="a run folder: reports/<scenario>/torch-<v>-transformers-<v>")
     p_rep.set_defaults(func=cmd_repro)
+
+    p_report = sub.add_parser("report", help="write issue-pytorch.md and issue-transformers.md for run folders, and the index")
+    p_report.add_argument("run", nargs="*", help="run folders (default: every one under --reports)")
+    p_report.add_argument("--reports", default="reports", help="reports folder (default: reports)")
+    p_report.set_defaults(func=cmd_report)
 
     p_apply = sub.add_parser("apply", help="apply this project's fix to a transformers or PyTorch tree")
     p_apply.add_argument("--project", required=True, help="transformers or pytorch")

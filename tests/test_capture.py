@@ -2,19 +2,32 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 
-from analyzer import analyze, capture
+from analyzer import analyze, capture, report
 
 TORCH = tuple(int(x) for x in version("torch").split("+")[0].split(".")[:2])
 FIXED_RELEASE = (2, 13)  # first release whose check_bounds no longer loses its variable
 
 
+REPORTS = Path(__file__).resolve().parent.parent / "reports"
+
+
+@pytest.fixture(scope="module")
+def mask_run(tmp_path_factory):
+    """One analyze run of the default scenario on the installed versions, shared by the tests below."""
+    reports = tmp_path_factory.mktemp("reports")
+    return reports, analyze.run("sdpa-mask-decode", reports)
+
+
 @pytest.mark.capture
-def test_sdpa_mask_decode_end_to_end(tmp_path):
-    summary = analyze.run("sdpa-mask-decode", tmp_path)
+def test_sdpa_mask_decode_end_to_end(mask_run):
+    tmp_path, summary = mask_run
     run_dir = tmp_path / "sdpa-mask-decode" / analyze.run_folder_name()
     assert summary["status"] == "ok"
     assert sorted(p.name for p in (tmp_path / "sdpa-mask-decode").iterdir()) == [run_dir.name]  # no staging left
@@ -41,6 +54,41 @@ def test_sdpa_mask_decode_end_to_end(tmp_path):
         assert f["source"]["file"] == "transformers/masking_utils.py"
         assert "padding_mask[batch_idx, kv_idx]" in f["source"]["text"]
         assert (run_dir / f["file"]).is_file()
+
+
+
+def _tracked(folder: Path) -> list[str]:
+    out = subprocess.run(["git", "ls-files", "."], cwd=folder, capture_output=True, text=True, check=True).stdout
+    return sorted(out.split())
+
+
+@pytest.mark.capture
+def test_analyze_regenerates_the_committed_run_byte_for_byte(mask_run):
+    """What `nox -s analyze` commits is a function of the versions and the code: a fresh run on the same
+    versions writes the same bytes. collect_env.txt describes the machine (CPU, kernel), so the committed
+    one is put in place before the reports that quote it are written."""
+    tmp_path, _ = mask_run
+    run_dir = tmp_path / "sdpa-mask-decode" / analyze.run_folder_name()
+    committed = REPORTS / "sdpa-mask-decode" / run_dir.name
+    if not committed.is_dir() or shutil.which("git") is None:
+        pytest.skip(f"no committed run for {run_dir.name} to compare with")
+    recorded = json.loads((committed / "summary.json").read_text())["versions"].get("vec_isa")
+    here = json.loads((run_dir / "summary.json").read_text())["versions"].get("vec_isa")
+    if recorded != here:
+        pytest.skip(f"kernels were captured for vector ISA {recorded}; this machine's Inductor writes {here}")
+    tracked = _tracked(committed)
+    assert "summary.json" in tracked and report.COLLECT_ENV in tracked
+    shutil.copy(committed / report.COLLECT_ENV, run_dir / report.COLLECT_ENV)
+    if (committed / "pictures").is_dir():
+        from analyzer import draw
+
+        draw.draw_run(run_dir)
+    report.write_run(run_dir, REPORTS)
+    regenerated = sorted(p.relative_to(run_dir).as_posix() for p in run_dir.rglob("*") if p.is_file())
+    missing = [name for name in tracked if name not in regenerated]
+    assert not missing, missing
+    differ = [name for name in tracked if (run_dir / name).read_bytes() != (committed / name).read_bytes()]
+    assert not differ, differ
 
 
 def test_hung_capture_is_killed_and_its_output_kept_aside(tmp_path):
