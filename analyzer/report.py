@@ -271,6 +271,11 @@ def _patch_section(project: str, version: str) -> tuple[str, str]:
     return names, body
 
 
+def _workaround(note: str) -> list[str]:
+    code = "import torch._inductor.config\ntorch._inductor.config.assert_indirect_indexing = False"
+    return ["### Workaround", "", _fence(code, "python"), "", note]
+
+
 def _versions_block(run: Run) -> str:
     env = run.text(COLLECT_ENV)
     if env is None:
@@ -358,12 +363,10 @@ def pytorch_issue(run: Run, reports_dir: Path) -> str:
     out += ["", "### Affected versions", "", _matrix_section(reports_dir)]
     out += [
         "",
-        "### Workaround",
-        "",
-        _fence("import torch._inductor.config\ntorch._inductor.config.assert_indirect_indexing = False", "python"),
-        "",
-        "It compiles and matches eager, but drops every indirect-index bounds check in the graph. "
-        "It is also accepted as `torch.compile(..., options={\"assert_indirect_indexing\": False})`.",
+        *_workaround(
+            "It compiles and matches eager, but drops every indirect-index bounds check in the graph. "
+            "It is also accepted as `torch.compile(..., options={\"assert_indirect_indexing\": False})`."
+        ),
     ]
     names, body = _patch_section("pytorch", run.torch)
     out += ["", "### Proposed fix", ""]
@@ -500,11 +503,7 @@ def transformers_issue(run: Run, reports_dir: Path) -> str:
         out.append(names)
     out += [
         "",
-        "### Workaround",
-        "",
-        _fence("import torch._inductor.config\ntorch._inductor.config.assert_indirect_indexing = False", "python"),
-        "",
-        "It drops every indirect-index bounds check in the compiled graph; upgrading torch to 2.13.0 or later also works.",
+        *_workaround("It drops every indirect-index bounds check in the compiled graph; upgrading torch to 2.13.0 or later also works."),
         "",
         "### Related",
         "",
