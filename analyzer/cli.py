@@ -206,8 +206,15 @@ def cmd_matrix_cell(args: argparse.Namespace) -> int:
             problem = _bad_selection(args.scenario, [])
             if problem:
                 return _error(problem)
-            with Console(stderr=True).status(f"matrix cell: {args.scenario}") as status:
-                cell = matrix.run_cell(out, args.torch, args.transformers, args.scenario, args.timeout, progress=status.update)
+            console = Console(stderr=True)
+            with console.status(f"matrix cell: {args.scenario}") as status:
+
+                def progress(message: str) -> None:
+                    status.update(message)
+                    if not console.is_terminal:  # a log (nox, CI) gets the steps as lines
+                        print(f"matrix cell: {message}", file=sys.stderr, flush=True)
+
+                cell = matrix.run_cell(out, args.torch, args.transformers, args.scenario, args.timeout, progress=progress)
     except matrix.BadCell as exc:
         return _error(str(exc))
     state = (cell.get("check_bounds") or {}).get("state", "-")
