@@ -259,8 +259,19 @@ def not_installable_cell(out: Path, torch: str, transformers: str, reason: str, 
 
 
 def pip_error(output: str) -> str:
-    """The line of pip's output that says why it could not install: its last `ERROR:` line."""
-    errors = [line.strip() for line in output.splitlines() if line.strip().startswith("ERROR:")]
+    """pip's reason on one line: a version conflict with what caused it (a constraint, say), or else
+    its last `ERROR:` line ("No matching distribution found for ..."); never the help link."""
+    lines = [line.strip() for line in output.splitlines()]
+    errors = [line.removeprefix("ERROR:").strip() for line in lines if line.startswith("ERROR:") and "ResolutionImpossible" not in line]
+    if "The conflict is caused by:" in lines:
+        start = lines.index("The conflict is caused by:") + 1
+        causes = []
+        for line in lines[start:]:
+            if not line:
+                break
+            causes.append(line)
+        if errors and causes:
+            return f"{errors[0].rstrip('.')}: {'; '.join(causes)}"
     return errors[-1] if errors else "the install failed (pip gave no ERROR line)"
 
 

@@ -175,7 +175,7 @@ def test_collate_sorts_cells_and_writes_the_same_bytes_twice(tmp_path):
     _write_cell(cells, "2.13.0", "4.57.1", failing=False, fixed=True)
     _write_cell(cells, "2.9.1", "5.23.0", failing=True, fixed=False)
     _write_cell(cells, "2.10.0", "4.57.1", failing=True, fixed=False)
-    matrix.not_installable_cell(cells / "torch-2.9.1-transformers-4.57.1.json", "2.9.1", "4.57.1", "ERROR: No matching distribution found for torch==2.9.1")
+    matrix.not_installable_cell(cells / "torch-2.9.1-transformers-4.57.1.json", "2.9.1", "4.57.1", "No matching distribution found for torch==2.9.1")
     out_json, out_md = tmp_path / "matrix.json", tmp_path / "matrix.md"
     result = matrix.write_matrix(cells, out_json, out_md)
     assert result["torch"] == ["2.9.1", "2.10.0", "2.13.0"]
@@ -196,7 +196,7 @@ def test_collate_sorts_cells_and_writes_the_same_bytes_twice(tmp_path):
     md = first[1].decode()
     rows = [line for line in md.splitlines() if re.match(r"\| 2\.\d+\.\d+ \|", line)]
     assert [r.split("|")[1].strip() for r in rows] == ["2.9.1", "2.10.0", "2.13.0"]
-    assert "not-installable: ERROR: No matching distribution found for torch==2.9.1" in rows[0]
+    assert "not-installable: No matching distribution found for torch==2.9.1" in rows[0]
     assert "not run" in rows[2]  # 2.13.0 + 5.23.0 has no file
     assert "The matrix agrees with the code" in md
 
@@ -222,9 +222,24 @@ def test_no_checkable_cell_is_no_agreement(tmp_path):
     assert (result["agrees"], result["checked"]) == (False, 0)
 
 
-def test_pip_error_is_the_last_error_line():
-    output = "Collecting torch==9.9\nERROR: Could not find a version that satisfies the requirement torch==9.9\nERROR: No matching distribution found for torch==9.9\n"
-    assert matrix.pip_error(output) == "ERROR: No matching distribution found for torch==9.9"
+def test_pip_error_names_the_reason_on_one_line():
+    missing = (
+        "Collecting torch==9.9\nERROR: Could not find a version that satisfies the requirement torch==9.9 (from versions: 2.8.0)\n"
+        "ERROR: No matching distribution found for torch==9.9\n"
+    )
+    assert matrix.pip_error(missing) == "No matching distribution found for torch==9.9"
+    # pip's own words for a version its constraints rule out
+    conflict = (
+        "Looking in links: /opt/wheels\n"
+        "ERROR: Cannot install torch==2.99.0 because these package versions have conflicting dependencies.\n\n"
+        "The conflict is caused by:\n    The user requested torch==2.99.0\n    The user requested (constraint) torch<=2.14.1\n\n"
+        "To fix this you could try to:\n1. loosen the range of package versions you've specified\n\n"
+        "ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/en/latest/topics/dependency-resolution/\n"
+    )
+    assert matrix.pip_error(conflict) == (
+        "Cannot install torch==2.99.0 because these package versions have conflicting dependencies: "
+        "The user requested torch==2.99.0; The user requested (constraint) torch<=2.14.1"
+    )
     assert "no ERROR line" in matrix.pip_error("Killed\n")
 
 
@@ -251,7 +266,7 @@ def test_cli_records_a_not_installable_cell(cli, tmp_path):
     done = cli("matrix-cell", "--torch", "2.99.0", "--transformers", "4.57.1", "--not-installable", str(log), "--out", str(out))
     assert done.returncode == 0, done.stderr
     cell = files.read_json(out)
-    assert (cell["status"], cell["reason"]) == ("not-installable", "ERROR: No matching distribution found for torch==2.99.0")
+    assert (cell["status"], cell["reason"]) == ("not-installable", "No matching distribution found for torch==2.99.0")
     no_versions = cli("matrix-cell", "--not-installable", str(log), "--out", str(out))
     assert no_versions.returncode == 2 and "needs --torch and --transformers" in no_versions.stderr
 
