@@ -95,6 +95,23 @@ def cmd_repro(args: argparse.Namespace) -> int:
     return EXIT_CLEAN if all(e["verified"] for n, e in result.items() if n.endswith(".py")) else EXIT_FINDINGS
 
 
+def cmd_draw(args: argparse.Namespace) -> int:
+    from . import draw
+
+    run = Path(args.run)
+    if not (run / "findings.json").is_file():
+        return _error(f"{run}: not an analyze run folder (no findings.json)")
+    try:
+        written = draw.draw_run(run)
+    except draw.DrawError as exc:
+        return _error(str(exc))
+    for path in written:
+        print(f"written: {path}")
+    if not written:
+        print(f"{run}: no findings, nothing to draw")
+    return EXIT_CLEAN
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from . import report
 
@@ -311,6 +328,10 @@ def main(argv: list[str] | None = None) -> int:
     p_rep = sub.add_parser("repro", help="write and verify minimal repros for an analyze run folder")
     p_rep.add_argument("run", help="a run folder: reports/<scenario>/torch-<v>-transformers-<v>")
     p_rep.set_defaults(func=cmd_repro)
+
+    p_draw = sub.add_parser("draw", help="draw the def-use slice and the layer trace of a run folder's findings (Graphviz)")
+    p_draw.add_argument("run", help="a run folder: reports/<scenario>/torch-<v>-transformers-<v>")
+    p_draw.set_defaults(func=cmd_draw)
 
     p_report = sub.add_parser("report", help="write issue-pytorch.md and issue-transformers.md for run folders, and the index")
     p_report.add_argument("run", nargs="*", help="run folders (default: every one under --reports)")
