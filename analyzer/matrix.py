@@ -279,6 +279,15 @@ def pip_error(output: str) -> str:
 # collation
 
 _COLLATED = ("status", "versions", "findings", "kernel_sha256", "first_compiler_error", "check_bounds", "reason")
+# g++ quotes identifiers as ‘tmp2’ under a UTF-8 locale and as 'tmp2' under C: the matrix says 'tmp2' either way
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'"})
+
+
+def _collated(cell: dict[str, Any]) -> dict[str, Any]:
+    out = {k: cell[k] for k in _COLLATED if k in cell}
+    if out.get("first_compiler_error"):
+        out["first_compiler_error"] = out["first_compiler_error"].translate(_QUOTES)
+    return out
 
 
 def load_cells(folder: Path) -> list[dict[str, Any]]:
@@ -329,7 +338,7 @@ def collate(folder: Path) -> dict[str, Any]:
         "scenario": ", ".join(scenarios),
         "torch": sorted({release(c["versions"]["torch"]) for c in cells}, key=version_key),
         "transformers": sorted({release(c["versions"]["transformers"]) for c in cells}, key=version_key),
-        "cells": {c["cell"]: {k: c[k] for k in _COLLATED if k in c} for c in cells},
+        "cells": {c["cell"]: _collated(c) for c in cells},
         "agreement": agreement(cells),
     }
 

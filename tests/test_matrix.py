@@ -201,6 +201,15 @@ def test_collate_sorts_cells_and_writes_the_same_bytes_twice(tmp_path):
     assert "The matrix agrees with the code" in md
 
 
+def test_collated_compiler_error_does_not_depend_on_the_locale(tmp_path):
+    cells = tmp_path / "cells"
+    cell = _write_cell(cells, "2.8.0", "4.57.1", failing=True, fixed=False)
+    cell["first_compiler_error"] = "\u2018tmp2\u2019 was not declared in this scope"
+    files.write_json(cells / f"{cell['cell']}.json", cell)
+    collated = matrix.collate(cells)["cells"]["torch-2.8.0-transformers-4.57.1"]
+    assert collated["first_compiler_error"] == "'tmp2' was not declared in this scope"
+
+
 def test_agreement_detects_a_cell_that_disagrees_with_its_code(tmp_path):
     cells = tmp_path / "cells"
     _write_cell(cells, "2.8.0", "4.57.1", failing=True, fixed=False)
