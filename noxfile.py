@@ -26,7 +26,7 @@ nox.options.sessions = ["tests"]
 PAIRS = [("2.8.0", "4.57.1"), ("2.8.0", "5.23.0"), ("2.13.0", "5.23.0")]
 DEFAULT_PAIR = PAIRS[0]
 TEST_PAIR = ("2.13.0", "5.23.0")
-SCENARIOS = ["sdpa-mask-decode", "tiny-llama-generate", "tiny-mistral-generate"]
+SCENARIOS = ["sdpa-mask-decode", "tiny-llama-generate", "tiny-mistral-generate", "async-tests-flaky"]
 
 
 def install(session: nox.Session, torch: str, transformers: str) -> None:

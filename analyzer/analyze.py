@@ -160,6 +160,11 @@ def run(
             if progress:
                 progress("minimizing and verifying repros (each candidate compiled, each script rerun in a fresh process)")
             summary["repro"] = make_repros(staging)
+        from . import explain
+
+        flakiness = explain.write(staging)  # flakiness.md, for a scenario that records its tests' orders
+        if flakiness:
+            summary["flakiness"] = flakiness
         files.write_json(staging / "summary.json", summary)
         files.write_text(staging / report.COLLECT_ENV, collect_env())
         timings.move_out(staging)

@@ -150,8 +150,9 @@ def transformers_script(calls: list[dict[str, Any]], use_vmap: bool) -> str:
 
 
 def sequence_script(calls: list[dict[str, Any]], use_vmap: bool) -> str:
-    prefill = next(c for c in calls if c["label"] == "prefill")["inputs"]
-    decode = next(c for c in calls if c["label"].startswith("decode"))["inputs"]
+    # a call's `step` names it when its label also says where it ran (an order of async tests)
+    prefill = next(c for c in calls if c.get("step", c["label"]) == "prefill")["inputs"]
+    decode = next(c for c in calls if c.get("step", c["label"]).startswith("decode"))["inputs"]
     builder = TRANSFORMERS_5.format(use_vmap=use_vmap) if int(version("transformers").split(".")[0]) >= 5 else TRANSFORMERS_4
     main = SEQUENCE_MAIN.format(
         batch=prefill["attention_mask"][0],
@@ -244,7 +245,7 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     ):
         files.write_text(run_dir / name, text)
         # the script compiles the mask builder alone: its op count is known when that is what was captured
-        ops = _post_grad_op_count(compile_rec) if data["scenario"] == "sdpa-mask-decode" else None
+        ops = _post_grad_op_count(compile_rec) if data["scenario"] in ("sdpa-mask-decode", "async-tests-flaky") else None
         out[name] = {"ops": ops, **oracle.verify_script(run_dir / name, timeout_s)}
     files.write_json(run_dir / "repro.json", out)
     return out

@@ -107,6 +107,19 @@ def _run_mask(variant: str, recorder: Any) -> list[dict[str, Any]]:
 
 def _compare(call: dict[str, Any], thunk: Callable[[], Any], expected: Any) -> dict[str, Any]:
     import torch
+def _async_variants() -> list[str]:
+    from . import asynctests
+
+    return asynctests.variants()
+
+
+def _run_async_tests(variant: str, recorder: Any) -> list[dict[str, Any]]:
+    """Async tests sharing one compiled mask builder, alone, in fixed orders and concurrently (see `asynctests`)."""
+    from . import asynctests
+
+    return asynctests.run(variant, recorder)
+
+
 
     try:
         got = thunk()
@@ -202,3 +215,9 @@ def get(name: str) -> Scenario:
     except KeyError:
         known = ", ".join(sorted(SCENARIOS))
         raise UnknownScenario(f"unknown scenario {name!r} (known: {known})") from None
+        Scenario(
+            "async-tests-flaky",
+            "async tests sharing one compiled mask builder (dynamic=None): alone, in fixed orders, and with asyncio.gather",
+            _async_variants,
+            _run_async_tests,
+        ),

@@ -202,17 +202,112 @@ def current_compile_id() -> str:
     return str(cid) if cid is not None else "?"
 
 
+def _source_name(source: Any) -> str:
+    name = source.name  # a method through 2.12, a property from 2.13
+    return str(name() if callable(name) else name)
+
+
+def dynamic_sources(example_inputs: list[Any]) -> dict[str, str]:
+    """Which inputs this compile made symbolic, as {source: symbol}, e.g. {"L['kv_length']": "s34"}.
+
+    Read from the shape environment the example inputs carry: two sources under one symbol were
+    unified (duck sizing), two symbols stay distinct sizes the compiler cannot relate. A symbol
+    that a guard later pinned to a constant is left out. Empty for a compile with static shapes."""
+    shape_env = None
+    for value in example_inputs:
+        sizes = list(value.shape) if isinstance(value, torch.Tensor) else [value]
+        shape_env = next((s.node.shape_env for s in sizes if isinstance(s, torch.SymInt)), None)
+        if shape_env is not None:
+            break
+    if shape_env is None:
+        return {}
+    import sympy
+
+    out: dict[str, str] = {}
+    for symbol, sources in getattr(shape_env, "var_to_sources", {}).items():
+        if isinstance(shape_env.replacements.get(symbol), sympy.Integer):
+            continue
+        for source in sources:
+            out[_source_name(source)] = str(symbol)
+    return dict(sorted(out.items()))
+
+
+# "0/0: q_length == 8" (2.8); 2.13 pads the guard and appends "# <code>  # <file>:<line> in <function>"
+_REASON = re.compile(r"^(?P<against>\d+/\d+):\s*(?P<guard>.*?)(?:\s+#\s*(?P<where>.*))?$")
+_WHERE = re.compile(r"(?P<loc>[\w./-]+\.py:\d+ in [\w<>.]+)\s*$")
+
+
+def parse_recompile_reason(text: str | None) -> dict[str, Any] | None:
+    """Dynamo's recompile reason as {against, guard, where}: the cached compile whose guard failed,
+    that guard, and (2.13 on) the source line that installed it. None for a first compile."""
+    if not text or not text.strip():
+        return None
+    first = text.strip().splitlines()[0].rstrip()
+    match = _REASON.match(first)
+    if not match:
+        return {"against": None, "guard": first, "where": None}
+    where = match["where"]
+    located = _WHERE.search(where) if where else None
+    return {"against": match["against"], "guard": match["guard"].strip(), "where": located["loc"] if located else None}
+
+
+def clear_compile_events() -> None:
+    """Forget the compiles recorded so far, so `compile_events` starts again (call after `reset`)."""
+    import torch._dynamo.utils as dynamo_utils
+
+    clear = getattr(dynamo_utils, "clear_compilation_metrics", None)
+    if clear is not None:
+        clear()
+
+
+def compile_events() -> list[dict[str, Any]]:
+    """Every Dynamo compile since `clear_compile_events`, oldest first: its id, why it recompiled
+    (the guard that failed) and the type of the exception it failed with, if it did.
+
+    Read from Dynamo's compilation metrics, which torch 2.8 through 2.14 keep for every compile,
+    failed or not, with no logging switched on (the `recompiles` log artifact says the same, but
+    only after logging is reconfigured for the whole process). Only the first failed guard of the
+    most recent cached compile is kept there; `dynamic_sources` of the new compile says which
+    sizes became symbolic."""
+    import torch._dynamo.utils as dynamo_utils
+
+    get = getattr(dynamo_utils, "get_compilation_metrics", None)
+    if get is None:
+        return []
+    out = []
+    for metrics in get():
+        fail_type = getattr(metrics, "fail_type", None)
+        out.append(
+            {
+                "compile_id": str(getattr(metrics, "compile_id", None) or "?"),
+                "recompile": parse_recompile_reason(getattr(metrics, "recompile_reason", None)),
+                "fail_type": str(fail_type).rsplit(".", 1)[-1].strip("'>") if fail_type else None,
+            }
+        )
+    return out
+
+
 class Recorder:
     """Collects, per Dynamo compile, the graphs and kernels of each layer as plain dicts."""
 
     def __init__(self) -> None:
         self.compiles: dict[str, dict[str, Any]] = {}
+        # Dynamo numbers compiles from 0/0 again after a reset; a workload that resets between runs
+        # names each run here, and its compiles are keyed `<namespace>/<compile id>`.
+        self.namespace: str | None = None
+        # scenario-level records (e.g. `flakiness`) that capture writes into capture.json beside the calls
+        self.extra: dict[str, Any] = {}
+
+    def key(self, compile_id: str) -> str:
+        """The key of a Dynamo compile id in `compiles`, in the current namespace."""
+        return f"{self.namespace}/{compile_id}" if self.namespace else compile_id
 
     def _entry(self) -> dict[str, Any]:
         cid = current_compile_id()
-        return self.compiles.setdefault(
-            cid, {"compile_id": cid, "dynamo_graph": None, "post_grad_graphs": [], "kernels": []}
-        )
+        fresh: dict[str, Any] = {"compile_id": self.key(cid), "dynamo_graph": None, "post_grad_graphs": [], "kernels": []}
+        if self.namespace:
+            fresh["dynamo_compile_id"] = cid
+        return self.compiles.setdefault(self.key(cid), fresh)
 
     def backend(self, gm: torch.fx.GraphModule, example_inputs: list[Any]) -> Any:
         from torch._inductor.compile_fx import compile_fx
@@ -222,6 +317,7 @@ class Recorder:
         entry["example_inputs"] = [
             [str(s) for s in t.shape] if isinstance(t, torch.Tensor) else str(t) for t in example_inputs
         ]
+        entry["symbols"] = dynamic_sources(example_inputs)
         return compile_fx(gm, example_inputs)
 
     def on_post_grad(self, graph: torch.fx.Graph) -> None:

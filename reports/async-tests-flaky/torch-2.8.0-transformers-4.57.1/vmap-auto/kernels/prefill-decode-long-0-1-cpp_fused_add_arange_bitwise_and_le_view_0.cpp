@@ -1,0 +1,57 @@
+#include <torch/csrc/inductor/cpp_prefix.h>
+extern "C"  void kernel(const bool* in_ptr0,
+                       bool* out_ptr0,
+                       const int64_t ks0,
+                       const int64_t ks1,
+                       const int64_t ks2)
+{
+    {
+        #pragma GCC ivdep
+        for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+        {
+            for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(ks0); x1+=static_cast<int64_t>(16L))
+            {
+                {
+                    if(C10_LIKELY(x1 >= static_cast<int64_t>(0) && x1 < static_cast<int64_t>(16L*(c10::div_floor_integer(static_cast<int64_t>(ks0), static_cast<int64_t>(16L))))))
+                    {
+                        TORCH_CHECK((at::vec::VecMask<int64_t,2>(tmp2 < at::vec::VectorizedN<int64_t,2>(ks2))).all_masked(), "index out of bounds: tmp2 < ks2");
+                        auto tmp13 = at::vec::VecMask<float,1>::from(in_ptr0 + static_cast<int64_t>(x1 + ks2*x0));
+                        auto tmp0 = x1;
+                        auto tmp1 = c10::convert<int64_t>(tmp0);
+                        auto tmp2 = at::vec::VectorizedN<int64_t,2>::arange(tmp1, 1);
+                        auto tmp3 = ks1;
+                        auto tmp4 = c10::convert<int64_t>(tmp3);
+                        auto tmp5 = at::vec::VectorizedN<int64_t,2>(tmp4);
+                        auto tmp6 = at::vec::VecMask<int64_t,2>(tmp2 <= tmp5);
+                        auto tmp7 = static_cast<bool>(true);
+                        auto tmp8 = at::vec::VecMask<float,1>::from(tmp7);
+                        auto tmp9 = tmp8.template cast<int32_t,1>();
+                        auto tmp10 = tmp6.template cast<int32_t,1>();
+                        auto tmp11 = tmp9 & tmp10;
+                        auto tmp14 = tmp11.template cast<int32_t,1>();
+                        auto tmp15 = tmp13.template cast<int32_t,1>();
+                        auto tmp16 = tmp14 & tmp15;
+                        tmp16.store(out_ptr0 + static_cast<int64_t>(x1 + ks0*x0), static_cast<int64_t>(16));
+                    }
+                    if(C10_UNLIKELY(x1 >= static_cast<int64_t>(16L*(c10::div_floor_integer(static_cast<int64_t>(ks0), static_cast<int64_t>(16L)))) && x1 < static_cast<int64_t>(ks0)))
+                    {
+                        for (int64_t x1_tail = static_cast<int64_t>(16L*(c10::div_floor_integer(static_cast<int64_t>(ks0), static_cast<int64_t>(16L))));x1_tail < static_cast<int64_t>(ks0); x1_tail++)
+                        {
+                            TORCH_CHECK(tmp1 < ks2, "index out of bounds: tmp1 < ks2");
+                            auto tmp8 = in_ptr0[static_cast<int64_t>(x1_tail + ks2*x0)];
+                            auto tmp0 = x1_tail;
+                            auto tmp1 = c10::convert<int64_t>(tmp0);
+                            auto tmp2 = ks1;
+                            auto tmp3 = c10::convert<int64_t>(tmp2);
+                            auto tmp4 = tmp1 <= tmp3;
+                            auto tmp5 = static_cast<bool>(true);
+                            auto tmp6 = decltype(tmp5)(tmp5 & tmp4);
+                            auto tmp9 = decltype(tmp6)(tmp6 & tmp8);
+                            out_ptr0[static_cast<int64_t>(x1_tail + ks0*x0)] = tmp9;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
