@@ -6,11 +6,14 @@
     nox -s tests                           the test suite (torch 2.13.0, CPU wheel)
     nox -s reproduce                       the end-to-end test on torch 2.8.0, where the bug lives
     nox -s fixtures                        re-capture the kernels and graphs under tests/data
+    nox -s corpus                          re-capture the kernel corpus under tests/data/corpus
+    nox -s fuzz                            the kernel analysis's property test on 20000 fresh kernels
     nox -s matrix                          the mask scenario on every torch x transformers release, one cell per environment
 """
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import subprocess
 import tempfile
@@ -55,7 +58,7 @@ def tests(session: nox.Session) -> None:
 def reproduce(session: nox.Session) -> None:
     """The end-to-end capture test on torch 2.8.0, where the failure must be found and traced."""
     install(session, *DEFAULT_PAIR)
-    session.run("python", "-m", "pytest", "-q", "-m", "capture", *session.posargs)
+    session.run("python", "-m", "pytest", "-q", "-m", "capture or affected", *session.posargs)
 
 
 @nox.session(reuse_venv=False)  # throwaway: a run cut short may leave it patched or half made
@@ -151,3 +154,37 @@ def fixtures(session: nox.Session, torch: str, transformers: str) -> None:
         if (t, tf) == (torch, transformers):
             out = f"tests/data/torch-{t}-transformers-{tf}/{scenario}/{variant}"
             session.run("python", "-m", "analyzer", "capture", "--scenario", scenario, "--variant", variant, "--out", out)
+
+
+# The kernel corpus the analysis is checked on against the compiler (tests/test_compiler_crosscheck.py):
+# whole tiny-model compiles, and pure-torch gathers that lose the check's variable on an affected
+# release or keep it. Slim bundles: versions, calls and kernels, without the graphs.
+GATHERS = ["mask-and", "where-pick", "select-then-compare", "gather-iota", "position-embedding", "token-lookup"]
+CORPUS = [
+    *[("2.8.0", "4.57.1", "iota-gather", v) for v in GATHERS],
+    *[("2.8.0", "4.57.1", f"tiny-{m}-generate", "auto") for m in ("qwen2", "gemma", "gpt2")],
+    ("2.8.0", "5.23.0", "tiny-qwen2-generate", "auto"),
+    *[("2.13.0", "5.23.0", "iota-gather", v) for v in GATHERS],
+    *[("2.13.0", "5.23.0", f"tiny-{m}-generate", "auto") for m in ("mistral", "qwen2", "gemma", "gpt2")],
+]
+
+
+@nox.session
+@nox.parametrize(["torch", "transformers"], sorted({(t, tf) for t, tf, _, _ in CORPUS}))
+def corpus(session: nox.Session, torch: str, transformers: str) -> None:
+    """Capture the kernel corpus with this project's own code; each capture.json records versions and command."""
+    install(session, torch, transformers)
+    for t, tf, scenario, variant in CORPUS:
+        if (t, tf) == (torch, transformers):
+            out = f"tests/data/corpus/torch-{t}-transformers-{tf}/{scenario}/{variant}"
+            session.run("python", "-m", "analyzer", "capture", "--scenario", scenario, "--variant", variant, "--out", out, "--slim")
+
+
+@nox.session
+def fuzz(session: nox.Session) -> None:
+    """The kernel analysis's property test on many more generated kernels, drawn afresh each run
+    (the tests session draws 1000, the same each run). ANALYZER_FUZZ_EXAMPLES sets how many."""
+    install(session, *TEST_PAIR)
+    examples = os.environ.get("ANALYZER_FUZZ_EXAMPLES", "20000")
+    env = {"ANALYZER_FUZZ_EXAMPLES": examples, "ANALYZER_FUZZ_RANDOM": "1"}
+    session.run("python", "-m", "pytest", "-q", "tests/test_kernel_properties.py", *session.posargs, env=env)

@@ -152,12 +152,14 @@ def _tiny_model(kind: str) -> Any:
         bos_token_id=1,
         eos_token_id=2,
     )
-    if kind == "llama":
-        config = transformers.LlamaConfig(**common)
-        model_cls = transformers.LlamaForCausalLM
-    else:
-        config = transformers.MistralConfig(sliding_window=6, **common)
-        model_cls = transformers.MistralForCausalLM
+    configs = {
+        "llama": lambda: (transformers.LlamaConfig(**common), transformers.LlamaForCausalLM),
+        "mistral": lambda: (transformers.MistralConfig(sliding_window=6, **common), transformers.MistralForCausalLM),
+        "qwen2": lambda: (transformers.Qwen2Config(**common), transformers.Qwen2ForCausalLM),
+        "gemma": lambda: (transformers.GemmaConfig(head_dim=16, **common), transformers.GemmaForCausalLM),
+        "gpt2": lambda: (transformers.GPT2Config(**common), transformers.GPT2LMHeadModel),
+    }
+    config, model_cls = configs[kind]()
     config._attn_implementation = "sdpa"
     return model_cls(config).eval()
 
@@ -184,6 +186,80 @@ def _run_generate(kind: str) -> Callable[[str, Any], list[dict[str, Any]]]:
     return run
 
 
+def _gather_workloads() -> dict[str, tuple[Callable[..., Any], Callable[[int, int], tuple[Any, ...]]]]:
+    """Pure-torch gathers whose index is an arange the compiler cannot bound (its length and the
+    gathered dimension are distinct symbols), each fused with another use of that index.
+
+    Each entry is (function, inputs for a length n and a gathered size m). Whether the bounds
+    check loses its variable depends on which use of the index Inductor generates first.
+    """
+    import torch
+
+    def mask_and(table: torch.Tensor, q: int, n: int) -> torch.Tensor:
+        idx = torch.arange(n)
+        return (idx[None, :] <= q) & table[:, idx]  # the comparison first: the check's variable is lost
+
+    def where_pick(x: torch.Tensor, k: int, n: int) -> torch.Tensor:
+        idx = torch.arange(n)
+        return torch.where(idx <= k, x[0, idx], x[1, idx])
+
+    def select_then_compare(x: torch.Tensor, k: int, n: int) -> torch.Tensor:
+        idx = torch.arange(n)
+        return x.index_select(1, idx) * (idx < k)  # the gather first: same ops, the check comes first
+
+    def gather_iota(x: torch.Tensor, k: int, n: int) -> torch.Tensor:
+        idx = torch.arange(n).expand(x.shape[0], n)
+        return torch.gather(x, 1, idx) * (idx < k)
+
+    def position_embedding(table: torch.Tensor, offset: int, n: int) -> torch.Tensor:
+        pos = torch.arange(n) + offset
+        return torch.where((pos < table.shape[0] - 1)[:, None], table[pos], 0.0)
+
+    def token_lookup(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+        return table[ids] * (ids[:, None] > 0)  # a data-dependent index: checked on the loaded value
+
+    def bool_table(n: int, m: int) -> tuple[Any, ...]:
+        table = torch.ones(2, m, dtype=torch.bool)
+        table[0, :2] = False
+        return table, n // 2, n
+
+    def floats(n: int, m: int) -> tuple[Any, ...]:
+        return torch.arange(3 * m, dtype=torch.float32).reshape(3, m), n // 2, n
+
+    def rows(n: int, m: int) -> tuple[Any, ...]:
+        return torch.arange(m * 8, dtype=torch.float32).reshape(m, 8), 2, n
+
+    def ids(n: int, m: int) -> tuple[Any, ...]:
+        return torch.arange(m * 8, dtype=torch.float32).reshape(m, 8), torch.arange(n) % m
+
+    return {
+        "mask-and": (mask_and, bool_table),
+        "where-pick": (where_pick, floats),
+        "select-then-compare": (select_then_compare, floats),
+        "gather-iota": (gather_iota, floats),
+        "position-embedding": (position_embedding, rows),
+        "token-lookup": (token_lookup, ids),
+    }
+
+
+def _run_gather(variant: str, recorder: Any) -> list[dict[str, Any]]:
+    """Two calls with dynamic=True; the length and the gathered size differ, so they are distinct symbols."""
+    import torch
+
+    fn, make = _gather_workloads()[variant]
+    compiled = torch.compile(fn, backend=recorder.backend, dynamic=True)
+    calls = []
+    for label, n, m in [("first", 9, 11), ("second", 5, 12)]:
+        args = make(n, m)
+        call: dict[str, Any] = {
+            "label": label,
+            "inputs": {"n": n, "m": m},
+            "compile": {"dynamic": True, "function": fn.__name__},
+        }
+        calls.append(_compare(call, lambda: compiled(*args), fn(*args)))
+    return calls
+
+
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in [
@@ -204,6 +280,21 @@ SCENARIOS: dict[str, Scenario] = {
             "random-weight 2-layer Mistral (sliding window 6), compiled forward, left-padded generate",
             lambda: ["auto"],
             _run_generate("mistral"),
+        ),
+        *[
+            Scenario(
+                f"tiny-{kind}-generate",
+                f"random-weight 2-layer {label}, compiled forward, greedy generate on a left-padded batch",
+                lambda: ["auto"],
+                _run_generate(kind),
+            )
+            for kind, label in [("qwen2", "Qwen2"), ("gemma", "Gemma"), ("gpt2", "GPT-2")]
+        ],
+        Scenario(
+            "iota-gather",
+            "pure torch: gathers by an arange of unbounded length fused with another use of it, dynamic=True",
+            lambda: list(_gather_workloads()),
+            _run_gather,
         ),
     ]
 }

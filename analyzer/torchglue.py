@@ -435,3 +435,38 @@ def compiler_version() -> str:
         return out.splitlines()[0] if out else cxx
     except (OSError, subprocess.TimeoutExpired):
         return f"{cxx} (not found)"
+
+
+def vec_isa() -> str:
+    """The vector instruction set Inductor generates CPU kernels for on this machine ("avx2",
+    "avx512 avx512_vnni", ...): a captured kernel is checked later with the same ISA's macros."""
+    from torch._inductor.cpu_vec_isa import pick_vec_isa
+
+    return str(pick_vec_isa())
+
+
+def kernel_compile_flags(isa: str | None = None) -> tuple[str, list[str]]:
+    """The C++ compiler and the preprocessor and language flags Inductor compiles a CPU kernel with,
+    for the installed torch and the named ISA (default: what Inductor picks here).
+
+    Taken from Inductor's own command line, so a kernel checked standalone sees the same headers,
+    macros and language standard it saw when it was captured; optimization, output and link flags
+    are dropped, since a syntax check needs none of them."""
+    import shlex
+
+    from torch._inductor import cpu_vec_isa
+    from torch._inductor.cpp_builder import CppBuilder, CppTorchDeviceOptions, get_cpp_compiler
+
+    picked = cpu_vec_isa.pick_vec_isa()
+    if isa is not None and str(picked) != isa:
+        picked = next((v for v in cpu_vec_isa.supported_vec_isa_list if str(v) == isa), picked)
+    options = CppTorchDeviceOptions(vec_isa=picked, device_type="cpu", compile_only=True)
+    command = shlex.split(CppBuilder(name="kernel", sources="kernel.cpp", BuildOption=options, output_dir=".").get_command_line())
+    flags: list[str] = []
+    tokens = iter(command[1:])
+    for token in tokens:
+        if token == "-D":
+            flags.append("-D" + next(tokens).strip())
+        elif token.startswith(("-D", "-I", "-std=", "-m", "-fopenmp")) and token != "-march=native":
+            flags.append(token)
+    return get_cpp_compiler(), flags

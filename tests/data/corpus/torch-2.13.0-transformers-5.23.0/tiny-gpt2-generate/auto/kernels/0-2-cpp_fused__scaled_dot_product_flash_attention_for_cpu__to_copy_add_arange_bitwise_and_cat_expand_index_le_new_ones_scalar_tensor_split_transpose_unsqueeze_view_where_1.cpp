@@ -1,0 +1,172 @@
+#include <torch/csrc/inductor/cpp_prefix.h>
+extern "C"  void  kernel(const float* in_ptr0,
+                       const float* in_ptr1,
+                       const float* in_ptr2,
+                       const int64_t* in_ptr3,
+                       float* out_ptr0,
+                       float* out_ptr1,
+                       float* out_ptr2,
+                       float* out_ptr3,
+                       float* out_ptr4,
+                       float* out_ptr5,
+                       const int64_t ks0,
+                       const int64_t ks1,
+                       const int64_t ks2)
+{
+    std::atomic<int> inductor_cpu_integer_div_error{0};
+    inductor_cpu_integer_div_error_flag = &inductor_cpu_integer_div_error;
+    #pragma omp parallel
+    {
+        int tid = omp_get_thread_num();
+        {
+            #pragma omp for
+            for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(8L); x0+=static_cast<int64_t>(1L))
+            {
+                for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(16L*ks0); x1+=static_cast<int64_t>(16L))
+                {
+                    {
+                        if(C10_LIKELY(x1 >= static_cast<int64_t>(0) && x1 < static_cast<int64_t>(16L*ks0)))
+                        {
+                            auto tmp0 = at::vec::Vectorized<float>::loadu(in_ptr0 + static_cast<int64_t>(x1 + 16L*ks0*x0), static_cast<int64_t>(16));
+                            tmp0.store(out_ptr0 + static_cast<int64_t>(x1 + 16L*x0 + 16L*ks0*x0));
+                        }
+                    }
+                }
+            }
+        }
+        #pragma omp single
+        {
+            {
+                #pragma GCC ivdep
+                for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+                {
+                    #pragma GCC ivdep
+                    for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(4L); x1+=static_cast<int64_t>(1L))
+                    {
+                        for(int64_t x2=static_cast<int64_t>(0L); x2<static_cast<int64_t>(16L); x2+=static_cast<int64_t>(16L))
+                        {
+                            {
+                                if(C10_LIKELY(x2 >= static_cast<int64_t>(0) && x2 < static_cast<int64_t>(16L)))
+                                {
+                                    auto tmp0 = at::vec::Vectorized<float>::loadu(in_ptr1 + static_cast<int64_t>(64L + x2 + 16L*x1 + 192L*x0), static_cast<int64_t>(16));
+                                    tmp0.store(out_ptr1 + static_cast<int64_t>(x2 + 16L*x1 + 64L*x0 + 16L*ks0*x1 + 64L*ks0*x0));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        {
+            #pragma omp for
+            for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(8L); x0+=static_cast<int64_t>(1L))
+            {
+                for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(16L*ks1); x1+=static_cast<int64_t>(16L))
+                {
+                    {
+                        if(C10_LIKELY(x1 >= static_cast<int64_t>(0) && x1 < static_cast<int64_t>(16L*ks1)))
+                        {
+                            auto tmp0 = at::vec::Vectorized<float>::loadu(in_ptr2 + static_cast<int64_t>(x1 + 16L*ks1*x0), static_cast<int64_t>(16));
+                            tmp0.store(out_ptr2 + static_cast<int64_t>(x1 + 16L*x0 + 16L*ks1*x0));
+                        }
+                    }
+                }
+            }
+        }
+        #pragma omp single
+        {
+            {
+                #pragma GCC ivdep
+                for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+                {
+                    #pragma GCC ivdep
+                    for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(4L); x1+=static_cast<int64_t>(1L))
+                    {
+                        for(int64_t x2=static_cast<int64_t>(0L); x2<static_cast<int64_t>(16L); x2+=static_cast<int64_t>(16L))
+                        {
+                            {
+                                if(C10_LIKELY(x2 >= static_cast<int64_t>(0) && x2 < static_cast<int64_t>(16L)))
+                                {
+                                    auto tmp0 = at::vec::Vectorized<float>::loadu(in_ptr1 + static_cast<int64_t>(128L + x2 + 16L*x1 + 192L*x0), static_cast<int64_t>(16));
+                                    tmp0.store(out_ptr3 + static_cast<int64_t>(x2 + 16L*x1 + 64L*x0 + 16L*ks1*x1 + 64L*ks1*x0));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #pragma omp single
+        {
+            {
+                #pragma GCC ivdep
+                for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+                {
+                    for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(1L + ks0); x1+=static_cast<int64_t>(16L))
+                    {
+                        {
+                            if(C10_LIKELY(x1 >= static_cast<int64_t>(0) && x1 < static_cast<int64_t>(16L*(c10::div_floor_integer(static_cast<int64_t>(1L + ks0), static_cast<int64_t>(16L))))))
+                            {
+                                auto tmp13 = at::vec::VectorizedN<int64_t,2>::loadu(in_ptr3 + static_cast<int64_t>(x1 + ks2*x0), static_cast<int64_t>(16));
+                                auto tmp0 = x1;
+                                auto tmp1 = c10::convert<int64_t>(tmp0);
+                                auto tmp2 = at::vec::VectorizedN<int64_t,2>::arange(tmp1, 1);
+                                auto tmp3 = ks0;
+                                auto tmp4 = c10::convert<int64_t>(tmp3);
+                                auto tmp5 = at::vec::VectorizedN<int64_t,2>(tmp4);
+                                auto tmp6 = at::vec::VecMask<int64_t,2>(tmp2 <= tmp5);
+                                auto tmp7 = static_cast<bool>(true);
+                                auto tmp8 = at::vec::VecMask<float,1>::from(tmp7);
+                                auto tmp9 = tmp8.template cast<int32_t,1>();
+                                auto tmp10 = tmp6.template cast<int32_t,1>();
+                                auto tmp11 = tmp9 & tmp10;
+                                TORCH_CHECK((at::vec::VecMask<int64_t,2>(tmp2 < at::vec::VectorizedN<int64_t,2>(ks2))).all_masked(), "index out of bounds: tmp2 < ks2");
+                                auto tmp14 = at::vec::VecMask<int64_t,2>::from<int64_t,2>(tmp13);
+                                auto tmp15 = tmp11.template cast<int32_t,1>();
+                                auto tmp16 = tmp14.template cast<int32_t,1>();
+                                auto tmp17 = tmp15 & tmp16;
+                                auto tmp18 = static_cast<float>(0.0);
+                                auto tmp19 = -std::numeric_limits<float>::infinity();
+                                auto tmp20 = at::vec::Vectorized<float>(tmp18);
+                                auto tmp21 = at::vec::Vectorized<float>(tmp19);
+                                auto tmp22 = decltype(tmp20)::blendv(tmp21, tmp20, tmp17.template cast<float,1>());
+                                tmp22.store(out_ptr4 + static_cast<int64_t>(x0 + x1 + ks0*x0));
+                                tmp22.store(out_ptr5 + static_cast<int64_t>(x0 + x1 + ks0*x0));
+                            }
+                            if(C10_UNLIKELY(x1 >= static_cast<int64_t>(16L*(c10::div_floor_integer(static_cast<int64_t>(1L + ks0), static_cast<int64_t>(16L)))) && x1 < static_cast<int64_t>(1L + ks0)))
+                            {
+                                auto tmp13 = at::vec::VectorizedN<int64_t,2>::loadu(in_ptr3 + static_cast<int64_t>(x1 + ks2*x0), static_cast<int64_t>(1L + ks0 + (-16L)*(c10::div_floor_integer(static_cast<int64_t>(1L + ks0), static_cast<int64_t>(16L)))));
+                                auto tmp0 = x1;
+                                auto tmp1 = c10::convert<int64_t>(tmp0);
+                                auto tmp2 = at::vec::VectorizedN<int64_t,2>::arange(tmp1, 1);
+                                auto tmp3 = ks0;
+                                auto tmp4 = c10::convert<int64_t>(tmp3);
+                                auto tmp5 = at::vec::VectorizedN<int64_t,2>(tmp4);
+                                auto tmp6 = at::vec::VecMask<int64_t,2>(tmp2 <= tmp5);
+                                auto tmp7 = static_cast<bool>(true);
+                                auto tmp8 = at::vec::VecMask<float,1>::from(tmp7);
+                                auto tmp9 = tmp8.template cast<int32_t,1>();
+                                auto tmp10 = tmp6.template cast<int32_t,1>();
+                                auto tmp11 = tmp9 & tmp10;
+                                TORCH_CHECK((at::vec::VecMask<int64_t,2>::set(at::vec::VecMask<int64_t,2>::from(1), (at::vec::VecMask<int64_t,2>(tmp2 < at::vec::VectorizedN<int64_t,2>(ks2))), static_cast<int64_t>(1L + ks0 + (-16L)*(c10::div_floor_integer(static_cast<int64_t>(1L + ks0), static_cast<int64_t>(16L)))))).all_masked(), "index out of bounds: tmp2 < ks2");
+                                auto tmp14 = at::vec::VecMask<int64_t,2>::from<int64_t,2>(tmp13);
+                                auto tmp15 = tmp11.template cast<int32_t,1>();
+                                auto tmp16 = tmp14.template cast<int32_t,1>();
+                                auto tmp17 = tmp15 & tmp16;
+                                auto tmp18 = static_cast<float>(0.0);
+                                auto tmp19 = -std::numeric_limits<float>::infinity();
+                                auto tmp20 = at::vec::Vectorized<float>(tmp18);
+                                auto tmp21 = at::vec::Vectorized<float>(tmp19);
+                                auto tmp22 = decltype(tmp20)::blendv(tmp21, tmp20, tmp17.template cast<float,1>());
+                                tmp22.store(out_ptr4 + static_cast<int64_t>(x0 + x1 + ks0*x0), static_cast<int64_t>(1L + ks0 + (-16L)*(c10::div_floor_integer(static_cast<int64_t>(1L + ks0), static_cast<int64_t>(16L)))));
+                                tmp22.store(out_ptr5 + static_cast<int64_t>(x0 + x1 + ks0*x0), static_cast<int64_t>(1L + ks0 + (-16L)*(c10::div_floor_integer(static_cast<int64_t>(1L + ks0), static_cast<int64_t>(16L)))));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    inductor_cpu_integer_div_error_flag = nullptr;
+    inductor_cpu_throw_if_integer_div_error(inductor_cpu_integer_div_error);
+}

@@ -1,0 +1,166 @@
+#include <torch/csrc/inductor/cpp_prefix.h>
+extern "C"  void  kernel(float* in_out_ptr0,
+                       const int64_t* in_ptr0,
+                       const float* in_ptr1,
+                       const float* in_ptr2,
+                       const float* in_ptr3,
+                       const float* in_ptr4,
+                       const int64_t* in_ptr5,
+                       float* out_ptr0,
+                       float* out_ptr1,
+                       float* out_ptr2,
+                       float* out_ptr3)
+{
+    std::atomic<int> inductor_cpu_integer_div_error{0};
+    inductor_cpu_integer_div_error_flag = &inductor_cpu_integer_div_error;
+    #pragma omp parallel
+    {
+        int tid = omp_get_thread_num();
+        {
+            #pragma omp for
+            for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+            {
+                #pragma GCC ivdep
+                for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(8L); x1+=static_cast<int64_t>(1L))
+                {
+                    #pragma GCC ivdep
+                    for(int64_t x2=static_cast<int64_t>(0L); x2<static_cast<int64_t>(4L); x2+=static_cast<int64_t>(1L))
+                    {
+                        for(int64_t x3=static_cast<int64_t>(0L); x3<static_cast<int64_t>(16L); x3+=static_cast<int64_t>(16L))
+                        {
+                            {
+                                if(C10_LIKELY(x3 >= static_cast<int64_t>(0) && x3 < static_cast<int64_t>(16L)))
+                                {
+                                    auto tmp0 = at::vec::Vectorized<float>::loadu(in_out_ptr0 + static_cast<int64_t>(x3 + 16L*x2 + 64L*x1 + 512L*x0), static_cast<int64_t>(16));
+                                    auto tmp1 = in_ptr0[static_cast<int64_t>(x1 + 8L*x0)];
+                                    auto tmp3 =
+                                    [&]
+                                    {
+                                        __at_align__ std::array<float, 16> tmpbuf;
+                                        #pragma GCC unroll 16
+                                        for (long x3_inner = 0; x3_inner < static_cast<int64_t>(16); x3_inner++)
+                                        {
+                                            tmpbuf[x3_inner] = in_ptr1[static_cast<int64_t>((static_cast<int64_t>(x3 + x3_inner) % static_cast<int64_t>(8L)))];
+                                        }
+                                        return at::vec::Vectorized<float>::loadu(tmpbuf.data(), static_cast<int64_t>(16));
+                                    }
+                                    ()
+                                    ;
+                                    auto tmp11 = at::vec::Vectorized<float>::loadu(in_ptr2 + static_cast<int64_t>(x3 + 16L*x1 + 128L*x2 + 512L*x0), static_cast<int64_t>(16));
+                                    auto tmp2 = c10::convert<float>(tmp1);
+                                    auto tmp4 = at::vec::Vectorized<float>(tmp2);
+                                    auto tmp5 = tmp4 * tmp3;
+                                    auto tmp6 = tmp5.cos();
+                                    auto tmp7 = static_cast<float>(1.0);
+                                    auto tmp8 = at::vec::Vectorized<float>(tmp7);
+                                    auto tmp9 = tmp6 * tmp8;
+                                    auto tmp10 = tmp0 * tmp9;
+                                    auto tmp12 = tmp5.sin();
+                                    auto tmp13 = tmp12 * tmp8;
+                                    auto tmp14 = tmp11 * tmp13;
+                                    auto tmp15 = tmp10 + tmp14;
+                                    tmp15.store(in_out_ptr0 + static_cast<int64_t>(x3 + 16L*x2 + 64L*x1 + 512L*x0));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        {
+            #pragma omp for
+            for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+            {
+                #pragma GCC ivdep
+                for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(4L); x1+=static_cast<int64_t>(1L))
+                {
+                    #pragma GCC ivdep
+                    for(int64_t x2=static_cast<int64_t>(0L); x2<static_cast<int64_t>(8L); x2+=static_cast<int64_t>(1L))
+                    {
+                        for(int64_t x3=static_cast<int64_t>(0L); x3<static_cast<int64_t>(16L); x3+=static_cast<int64_t>(16L))
+                        {
+                            {
+                                if(C10_LIKELY(x3 >= static_cast<int64_t>(0) && x3 < static_cast<int64_t>(16L)))
+                                {
+                                    auto tmp0 = at::vec::Vectorized<float>::loadu(in_ptr3 + static_cast<int64_t>(x3 + 16L*(c10::div_floor_integer(static_cast<int64_t>(x1), static_cast<int64_t>(2L))) + 32L*x2 + 256L*x0), static_cast<int64_t>(16));
+                                    tmp0.store(out_ptr0 + static_cast<int64_t>(x3 + 16L*x2 + 128L*x1 + 512L*x0));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        {
+            #pragma omp for
+            for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+            {
+                #pragma GCC ivdep
+                for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(4L); x1+=static_cast<int64_t>(1L))
+                {
+                    #pragma GCC ivdep
+                    for(int64_t x2=static_cast<int64_t>(0L); x2<static_cast<int64_t>(8L); x2+=static_cast<int64_t>(1L))
+                    {
+                        for(int64_t x3=static_cast<int64_t>(0L); x3<static_cast<int64_t>(16L); x3+=static_cast<int64_t>(16L))
+                        {
+                            {
+                                if(C10_LIKELY(x3 >= static_cast<int64_t>(0) && x3 < static_cast<int64_t>(16L)))
+                                {
+                                    auto tmp0 = at::vec::Vectorized<float>::loadu(in_ptr4 + static_cast<int64_t>(x3 + 16L*(c10::div_floor_integer(static_cast<int64_t>(x1), static_cast<int64_t>(2L))) + 32L*x2 + 256L*x0), static_cast<int64_t>(16));
+                                    tmp0.store(out_ptr1 + static_cast<int64_t>(x3 + 16L*x2 + 128L*x1 + 512L*x0));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #pragma omp single
+        {
+            {
+                #pragma GCC ivdep
+                for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+                {
+                    #pragma GCC ivdep
+                    for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(8L); x1+=static_cast<int64_t>(1L))
+                    {
+                        for(int64_t x2=static_cast<int64_t>(0L); x2<static_cast<int64_t>(8L); x2+=static_cast<int64_t>(16L))
+                        {
+                            {
+                                if(C10_LIKELY(x2 >= static_cast<int64_t>(0L) && x2 < static_cast<int64_t>(8L)))
+                                {
+                                    auto tmp12 = at::vec::VectorizedN<int64_t,2>::loadu(in_ptr5 + static_cast<int64_t>(x2 + 8L*x0), static_cast<int64_t>(8L));
+                                    auto tmp0 = x2;
+                                    auto tmp1 = c10::convert<int64_t>(tmp0);
+                                    auto tmp2 = at::vec::VectorizedN<int64_t,2>::arange(tmp1, 1);
+                                    auto tmp3 = x1;
+                                    auto tmp4 = c10::convert<int64_t>(tmp3);
+                                    auto tmp5 = at::vec::VectorizedN<int64_t,2>(tmp4);
+                                    auto tmp6 = at::vec::VecMask<int64_t,2>(tmp2 <= tmp5);
+                                    auto tmp7 = static_cast<bool>(true);
+                                    auto tmp8 = at::vec::VecMask<float,1>::from(tmp7);
+                                    auto tmp9 = tmp8.template cast<int32_t,1>();
+                                    auto tmp10 = tmp6.template cast<int32_t,1>();
+                                    auto tmp11 = tmp9 & tmp10;
+                                    auto tmp13 = at::vec::VecMask<int64_t,2>::from<int64_t,2>(tmp12);
+                                    auto tmp14 = tmp11.template cast<int32_t,1>();
+                                    auto tmp15 = tmp13.template cast<int32_t,1>();
+                                    auto tmp16 = tmp14 & tmp15;
+                                    auto tmp17 = static_cast<float>(0.0);
+                                    auto tmp18 = -std::numeric_limits<float>::infinity();
+                                    auto tmp19 = at::vec::Vectorized<float>(tmp17);
+                                    auto tmp20 = at::vec::Vectorized<float>(tmp18);
+                                    auto tmp21 = decltype(tmp19)::blendv(tmp20, tmp19, tmp16.template cast<float,1>());
+                                    tmp21.store(out_ptr2 + static_cast<int64_t>(x2 + 8L*x1 + 64L*x0), static_cast<int64_t>(8L));
+                                    tmp21.store(out_ptr3 + static_cast<int64_t>(x2 + 8L*x1 + 64L*x0), static_cast<int64_t>(8L));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    inductor_cpu_integer_div_error_flag = nullptr;
+    inductor_cpu_throw_if_integer_div_error(inductor_cpu_integer_div_error);
+}

@@ -1,0 +1,131 @@
+#include <torch/csrc/inductor/cpp_prefix.h>
+extern "C"  void kernel(float* in_out_ptr0,
+                       const float* in_ptr0,
+                       const float* in_ptr1,
+                       const float* in_ptr2,
+                       const float* in_ptr3,
+                       const int64_t* in_ptr4,
+                       const int64_t* in_ptr5,
+                       float* out_ptr0,
+                       float* out_ptr1,
+                       float* out_ptr2,
+                       float* out_ptr3)
+{
+    {
+        #pragma GCC ivdep
+        for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+        {
+            #pragma GCC ivdep
+            for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(8L); x1+=static_cast<int64_t>(1L))
+            {
+                #pragma GCC ivdep
+                for(int64_t x2=static_cast<int64_t>(0L); x2<static_cast<int64_t>(4L); x2+=static_cast<int64_t>(1L))
+                {
+                    #pragma GCC ivdep
+                    for(int64_t x3=static_cast<int64_t>(0L); x3<static_cast<int64_t>(16L); x3+=static_cast<int64_t>(1L))
+                    {
+                        {
+                            {
+                                auto tmp0 = in_out_ptr0[static_cast<int64_t>(x3 + 16L*x2 + 64L*x1 + 512L*x0)];
+                                auto tmp1 = in_ptr0[static_cast<int64_t>(x1 + 8L*((static_cast<int64_t>(x3) % static_cast<int64_t>(8L))) + 64L*x0)];
+                                auto tmp6 = in_ptr1[static_cast<int64_t>(x3 + 16L*x1 + 128L*x2 + 512L*x0)];
+                                auto tmp2 = std::cos(tmp1);
+                                auto tmp3 = static_cast<float>(1.0);
+                                auto tmp4 = float(tmp2 * tmp3);
+                                auto tmp5 = float(tmp0 * tmp4);
+                                auto tmp7 = std::sin(tmp1);
+                                auto tmp8 = float(tmp7 * tmp3);
+                                auto tmp9 = float(tmp6 * tmp8);
+                                auto tmp10 = float(tmp5 + tmp9);
+                                in_out_ptr0[static_cast<int64_t>(x3 + 16L*x2 + 64L*x1 + 512L*x0)] = tmp10;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    {
+        #pragma GCC ivdep
+        for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+        {
+            #pragma GCC ivdep
+            for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(4L); x1+=static_cast<int64_t>(1L))
+            {
+                #pragma GCC ivdep
+                for(int64_t x2=static_cast<int64_t>(0L); x2<static_cast<int64_t>(8L); x2+=static_cast<int64_t>(1L))
+                {
+                    for(int64_t x3=static_cast<int64_t>(0L); x3<static_cast<int64_t>(16L); x3+=static_cast<int64_t>(16L))
+                    {
+                        {
+                            if(C10_LIKELY(x3 >= static_cast<int64_t>(0) && x3 < static_cast<int64_t>(16L)))
+                            {
+                                auto tmp0 = at::vec::Vectorized<float>::loadu(in_ptr2 + static_cast<int64_t>(x3 + 16L*(c10::div_floor_integer(static_cast<int64_t>(x1), static_cast<int64_t>(2L))) + 32L*x2 + 256L*x0), static_cast<int64_t>(16));
+                                tmp0.store(out_ptr0 + static_cast<int64_t>(x3 + 16L*x2 + 128L*x1 + 512L*x0));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    {
+        #pragma GCC ivdep
+        for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+        {
+            #pragma GCC ivdep
+            for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(4L); x1+=static_cast<int64_t>(1L))
+            {
+                #pragma GCC ivdep
+                for(int64_t x2=static_cast<int64_t>(0L); x2<static_cast<int64_t>(8L); x2+=static_cast<int64_t>(1L))
+                {
+                    for(int64_t x3=static_cast<int64_t>(0L); x3<static_cast<int64_t>(16L); x3+=static_cast<int64_t>(16L))
+                    {
+                        {
+                            if(C10_LIKELY(x3 >= static_cast<int64_t>(0) && x3 < static_cast<int64_t>(16L)))
+                            {
+                                auto tmp0 = at::vec::Vectorized<float>::loadu(in_ptr3 + static_cast<int64_t>(x3 + 16L*(c10::div_floor_integer(static_cast<int64_t>(x1), static_cast<int64_t>(2L))) + 32L*x2 + 256L*x0), static_cast<int64_t>(16));
+                                tmp0.store(out_ptr1 + static_cast<int64_t>(x3 + 16L*x2 + 128L*x1 + 512L*x0));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    {
+        #pragma GCC ivdep
+        for(int64_t x0=static_cast<int64_t>(0L); x0<static_cast<int64_t>(2L); x0+=static_cast<int64_t>(1L))
+        {
+            #pragma GCC ivdep
+            for(int64_t x1=static_cast<int64_t>(0L); x1<static_cast<int64_t>(8L); x1+=static_cast<int64_t>(1L))
+            {
+                for(int64_t x2=static_cast<int64_t>(0L); x2<static_cast<int64_t>(8L); x2+=static_cast<int64_t>(16L))
+                {
+                    {
+                        if(C10_LIKELY(x2 >= static_cast<int64_t>(0L) && x2 < static_cast<int64_t>(1)))
+                        {
+                            for (int64_t x2_tail = static_cast<int64_t>(0L);x2_tail < static_cast<int64_t>(8L); x2_tail++)
+                            {
+                                auto tmp0 = in_ptr4[static_cast<int64_t>(x1)];
+                                auto tmp6 = in_ptr5[static_cast<int64_t>(x2_tail + 8L*x0)];
+                                auto tmp1 = x2_tail;
+                                auto tmp2 = c10::convert<int64_t>(tmp1);
+                                auto tmp3 = tmp2 <= tmp0;
+                                auto tmp4 = static_cast<bool>(true);
+                                auto tmp5 = decltype(tmp4)(tmp4 & tmp3);
+                                auto tmp7 = c10::convert<bool>(tmp6);
+                                auto tmp8 = decltype(tmp5)(tmp5 & tmp7);
+                                auto tmp9 = static_cast<float>(0.0);
+                                auto tmp10 = -std::numeric_limits<float>::infinity();
+                                auto tmp11 = tmp8 ? tmp9 : tmp10;
+                                out_ptr2[static_cast<int64_t>(x2_tail + 8L*x1 + 64L*x0)] = tmp11;
+                                out_ptr3[static_cast<int64_t>(x2_tail + 8L*x1 + 64L*x0)] = tmp11;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
