@@ -1,7 +1,8 @@
 """The kernel analysis against the compiler, on every kernel captured under tests/data.
 
-For each kernel: the analysis's lost definitions (undeclared, forward-reference, out-of-scope)
-and the compiler's errors must be the same set of (line, column, identifier), and a kernel the
+For each kernel: the compiler's errors must be exactly the analysis's lost definitions (undeclared,
+forward-reference, out-of-scope) that g++ reports, by (line, column, identifier) (g++ reports an
+undeclared name at its first use in a scope; see `crosscheck.compiler_reports`), and a kernel the
 analysis calls clean must compile with no error at all. Kernels are compiled against the headers
 of the torch they were captured on, so each torch release's kernels are checked only in an
 environment with that release installed: 2.13.0 in `nox -s tests`, 2.8.0 in `nox -s reproduce`
@@ -77,6 +78,8 @@ def test_the_corpus_holds_failing_and_clean_kernels_of_several_workloads():
 
 @pytest.mark.parametrize("release", _releases())
 def test_analysis_and_compiler_agree_on_every_kernel(release, verdicts):
+    """Every error g++ reports is a lost definition at that line and column, every lost definition it
+    would report is one of its errors, and a kernel without lost definitions has no error at all."""
     _need(release)
     checked = verdicts[release]
     assert len(checked) >= 20
