@@ -63,13 +63,21 @@ class Run:
     findings: list[dict[str, Any]]
     repro: dict[str, Any]
 
+    def _version(self, dist: str) -> str:
+        """From the captured versions; a run whose every capture crashed has only its folder name."""
+        recorded = (self.summary.get("versions") or {}).get(dist)
+        if recorded:
+            return _release(recorded)
+        match = re.fullmatch(r"torch-(?P<torch>[^-]+)-transformers-(?P<transformers>[^-]+)", self.summary.get("run", self.path.name))
+        return match[dist] if match else "unknown"
+
     @property
     def torch(self) -> str:
-        return _release(self.summary["versions"]["torch"])
+        return self._version("torch")
 
     @property
     def transformers(self) -> str:
-        return _release(self.summary["versions"]["transformers"])
+        return self._version("transformers")
 
     @property
     def lost(self) -> list[dict[str, Any]]:
@@ -171,48 +179,39 @@ def _cse_sentence(finding: dict[str, Any]) -> str:
     )
 
 
+def _vkey(version: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in re.findall(r"\d+", version)[:3])
+
+
 def _matrix(reports_dir: Path) -> list[dict[str, Any]]:
-    """Cells of `reports/matrix.json` as {torch, transformers, failed, fixed}, in version order."""
+    """Cells of `reports/matrix.json` as {torch, transformers, status}, in version order."""
     path = reports_dir / "matrix.json"
     if not path.is_file():
         return []
-    data = files.read_json(path)
-    cells = data.get("cells", data) if isinstance(data, dict) else data
-    if isinstance(cells, dict):
-        cells = list(cells.values())
+    cells = files.read_json(path).get("cells", {})
     out = []
-    for c in cells:
-        status = str(c.get("status", c.get("result", ""))).lower()
-        if status not in ("pass", "fail", "passed", "failed"):
-            continue
-        out.append(
-            {
-                "torch": c.get("torch") or c.get("versions", {}).get("torch"),
-                "transformers": c.get("transformers") or c.get("versions", {}).get("transformers"),
-                "failed": status.startswith("fail"),
-                "fixed": c.get("check_bounds_fixed", c.get("fixed")),
-            }
-        )
-    key = lambda c: (tuple(int(x) for x in re.findall(r"\d+", str(c["torch"]))[:3]), str(c["transformers"]))  # noqa: E731
-    return sorted(out, key=key)
+    for name, c in cells.items():
+        match = re.fullmatch(r"torch-(?P<torch>[^-]+)-transformers-(?P<transformers>[^-]+)", name)
+        if match:
+            out.append({"torch": match["torch"], "transformers": match["transformers"], "status": c.get("status", "?")})
+    return sorted(out, key=lambda c: (_vkey(c["torch"]), _vkey(c["transformers"])))
+
+
+_CELL = {"fail": "**fails**", "pass": "compiles, matches eager", "not-installable": "could not be installed"}
 
 
 def _matrix_section(reports_dir: Path) -> str:
     cells = _matrix(reports_dir)
     if not cells:
         return "Not measured yet: `nox -s matrix` writes `reports/matrix.json`."
-    torches = sorted({c["torch"] for c in cells}, key=lambda v: tuple(int(x) for x in re.findall(r"\d+", v)[:3]))
-    tfs = sorted({c["transformers"] for c in cells}, key=lambda v: tuple(int(x) for x in re.findall(r"\d+", v)[:3]))
-    by = {(c["torch"], c["transformers"]): c for c in cells}
+    torches = sorted({c["torch"] for c in cells}, key=_vkey)
+    tfs = sorted({c["transformers"] for c in cells}, key=_vkey)
+    by = {(c["torch"], c["transformers"]): c["status"] for c in cells}
     rows = ["| torch | " + " | ".join(f"transformers {t}" for t in tfs) + " |", "|---|" + "---|" * len(tfs)]
     for t in torches:
-        cols = []
-        for tf in tfs:
-            c = by.get((t, tf))
-            cols.append("not run" if c is None else ("**fails**" if c["failed"] else "compiles, matches eager"))
-        rows.append(f"| {t} | " + " | ".join(cols) + " |")
-    failing = [t for t in torches if any(by.get((t, tf), {}).get("failed") for tf in tfs)]
-    line = f"Affected here: torch {', '.join(failing)}." if failing else "No affected release in the matrix."
+        rows.append(f"| {t} | " + " | ".join(_CELL.get(by.get((t, tf), ""), by.get((t, tf), "not run")) for tf in tfs) + " |")
+    failing = [t for t in torches if any(by.get((t, tf)) == "fail" for tf in tfs)]
+    line = f"Fails here on torch {', '.join(failing)}." if failing else "No release fails in the matrix."
     return "\n".join(rows) + f"\n\n{line} Measured by `nox -s matrix` with the `sdpa-mask-decode` scenario, one environment per cell."
 
 
@@ -392,7 +391,7 @@ def pytorch_issue(run: Run, reports_dir: Path) -> str:
 
 
 def _system_info(run: Run) -> str:
-    v = run.summary["versions"]
+    v = run.summary.get("versions") or {"torch": run.torch, "transformers": run.transformers}
     return "\n".join(
         [
             f"- `transformers` version: {v.get('transformers')}",

@@ -41,9 +41,10 @@ def test_issue_reports_name_no_local_path_or_machine(run_dir):
     for name in (report.PYTORCH, report.TRANSFORMERS):
         text = (run_dir / name).read_text(encoding="utf-8")
         body = text.split("### Versions")[0]  # collect_env's own block describes the machine on purpose
-        for marker in ("/tmp/", "/root/", "/home/", "/work/", "site-packages/torch/include", ".nox/"):
+        for marker in ("/tmp/", "/root/", "/home/", "/work/", ".nox/", "/site-packages/"):
             assert marker not in body, (name, marker)
-        assert not re.search(rf"(?<![\w-]){re.escape(host)}(?![\w-])", text), host
+        if len(host) >= 4:  # a two-letter host name would match code by chance
+            assert not re.search(rf"(?<![\w-]){re.escape(host)}(?![\w-])", text), host
 
 
 def test_affected_pytorch_report_carries_the_evidence():
@@ -119,4 +120,4 @@ def test_capture_names_machine_paths_and_cache_hashes():
     prefixes = [("/work/x/.nox/a/lib/python3.11/site-packages/", "site-packages/"), ("/work/x/", ""), ("/tmp/cache-1", "<inductor-cache>")]
     record = {"m": ["/tmp/cache-1/oa/c" + "a1" * 26 + ".main.cpp:3: in /work/x/.nox/a/lib/python3.11/site-packages/torch/x.py"], "n": 3}
     got = capture.portable(record, prefixes)
-    assert got == {"m": ["<inductor-cache>/oa/<hash>.main.cpp:3: in site-packages/torch/x.py"], "n": 3}
+    assert got == {"m": ["<inductor-cache>/<hash>.main.cpp:3: in site-packages/torch/x.py"], "n": 3}
