@@ -129,10 +129,13 @@ def apply(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks on the affected release, figures to reports/bench.json: ours against PyTorch's minifier,
-    and the patched mask kernel and builder against their references (the patch is reversed afterwards)."""
+    the patched mask kernel and builder against their references (the patch is reversed afterwards),
+    scan throughput on a large kernel corpus, and analyze time by the tiny model's layer count."""
     install(session, *DEFAULT_PAIR)
     session.run("python", "-m", "analyzer", "bench", "minifier", *session.posargs)
     session.run("python", "-m", "analyzer", "bench", "kernel")
+    session.run("python", "-m", "analyzer", "bench", "scan")  # scan throughput on a large kernel corpus
+    session.run("python", "-m", "analyzer", "bench", "graphs")  # analyze time by the tiny model's layer count
 
 
 FIXTURES = [

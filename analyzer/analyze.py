@@ -17,7 +17,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from . import capture, files, kernel, report, scenarios, timings, trace
+from . import capture, files, kernel, procs, report, scenarios, timings, trace
 
 
 
@@ -93,13 +93,12 @@ def make_repros(run_dir: Path, timeout_s: float = REPRO_TIMEOUT_S) -> dict[str, 
     with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache:
         env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache}
         cmd = [sys.executable, "-m", "analyzer", "repro", str(run_dir)]
-        try:
-            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s)
-        except subprocess.TimeoutExpired:
+        rc, _, stderr = procs.run_group(cmd, timeout_s, env=env)  # a hang is killed with the compilers it started
+        if rc is None:
             return {"status": "timeout", "seconds": timeout_s}
     if (run_dir / "repro.json").is_file():
-        return {"status": "ok" if proc.returncode == 0 else "not-verified", **files.read_json(run_dir / "repro.json")}
-    return {"status": "failed", "stderr": proc.stderr.strip().splitlines()[-1:]}
+        return {"status": "ok" if rc == 0 else "not-verified", **files.read_json(run_dir / "repro.json")}
+    return {"status": "failed", "stderr": stderr.strip().splitlines()[-1:]}
 
 
 def run(
@@ -120,7 +119,7 @@ def run(
         )
     final = reports_dir / scenario_name / run_folder_name()
     final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".staging-{final.name}-{os.getpid()}-"))
+    staging = files.staging_dir(final.parent, final.name)  # also removes those of killed runs
     variants = variants or known
     summary: dict[str, Any] = {"scenario": scenario_name, "run": final.name, "variants": []}
     findings: list[dict[str, Any]] = []

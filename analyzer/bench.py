@@ -225,10 +225,7 @@ def run_minifier_bench(out_path: Path, scenario: str, variant: str) -> dict[str,
         "speedup_vs_minifier_with_correct_check": _ratio(theirs.get("correct_check", {}).get("seconds"), mine["seconds"]),
         "speedup_vs_minifier_sizes_filled_in": _ratio(theirs.get("sizes_filled_in", {}).get("seconds"), mine["seconds"]),
     }
-    bench = files.read_json(out_path) if out_path.is_file() else {}
-    bench["machine"] = machine()
-    bench["minifier"] = entry
-    files.write_json(out_path, bench)
+    files.update_json(out_path, lambda bench: bench.update(machine=machine(), minifier=entry))
     return entry
 
 
@@ -342,8 +339,140 @@ def run_kernel_bench(out_path: Path) -> dict[str, Any]:
         if not out.is_file():
             raise RuntimeError(f"kernel benchmark failed: {_last_error_line(child['output']) or child['output'][-300:]}")
         figures = files.read_json(out)
-    bench = files.read_json(out_path) if out_path.is_file() else {}
-    bench["machine"] = machine()
-    bench["mask_kernel"] = {"goal": "compiled ratio <= 1.05; eager ratio <= 1.0", "figures": figures}
-    files.write_json(out_path, bench)
-    return bench["mask_kernel"]
+    entry = {"goal": "compiled ratio <= 1.05; eager ratio <= 1.0", "figures": figures}
+    files.update_json(out_path, lambda bench: bench.update(machine=machine(), mask_kernel=entry))
+    return entry
+
+
+SCAN_CORPUS_MB = 64
+SCAN_GOAL_MB_S = 10.0
+
+
+def captured_kernels(roots: list[Path]) -> list[Path]:
+    """Every kernel this project has captured: `reports/**/kernels/*.cpp` and the test data's."""
+    return sorted(p for root in roots for p in root.glob("**/kernels/*.cpp") if p.is_file())
+
+
+def build_corpus(folder: Path, sources: list[Path], target_bytes: int) -> tuple[int, int]:
+    """Copies of `sources`, round after round in numbered folders, until `target_bytes` of kernel
+    source are there: a corpus the size of a large Inductor cache. Returns (files, bytes)."""
+    texts = [p.read_bytes() for p in sources]
+    count = total = 0
+    rounds = 0
+    while total < target_bytes:
+        round_dir = folder / f"round-{rounds:03d}"
+        round_dir.mkdir(parents=True)
+        for i, (path, text) in enumerate(zip(sources, texts)):
+            (round_dir / f"{i:04d}-{path.name}").write_bytes(text)
+            count, total = count + 1, total + len(text)
+        rounds += 1
+    return count, total
+
+
+def _startup_seconds(kernel: Path, runs: int = 5) -> float:
+    """Median wall time of `python -m analyzer scan` on one small kernel: process start and imports."""
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "analyzer", "scan", str(kernel)], capture_output=True, check=False)
+        seconds.append(time.perf_counter() - started)
+    return round(sorted(seconds)[len(seconds) // 2], 3)
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the scan's workers)."""
+    import resource
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def run_scan_bench(out_path: Path, roots: list[Path], target_mb: float = SCAN_CORPUS_MB, rounds: int = 2) -> dict[str, Any]:
+    """`scan` on a corpus of copies of every captured kernel, timed in this process (reading the
+    files included), in one process and with a worker per CPU, best of `rounds`; start-up time
+    apart. Writes the `scan` entry of bench.json."""
+    from importlib.metadata import version
+
+    from . import scan
+
+    sources = captured_kernels(roots)
+    if not sources:
+        raise RuntimeError(f"no captured kernels under {', '.join(map(str, roots))}")
+    modes: dict[str, Any] = {}
+    load = os.getloadavg()[0]  # other work on the machine: with more runnable processes than CPUs, wall times stretch
+    with tempfile.TemporaryDirectory(prefix="analyzer-scan-corpus-") as tmp:
+        corpus = Path(tmp)
+        count, size = build_corpus(corpus, sources, int(target_mb * 1e6))
+        for label, jobs in (("one_process", 1), ("worker_per_cpu", 0)):
+            seconds = cpu_seconds = float("inf")
+            for _ in range(rounds):  # the best round: the machine's other work only ever slows a round down
+                cpu_started, started = _cpu_seconds(), time.perf_counter()
+                findings = scan.scan([str(corpus)], jobs=jobs)
+                seconds = min(seconds, time.perf_counter() - started)
+                cpu_seconds = min(cpu_seconds, _cpu_seconds() - cpu_started)
+            modes[label] = {
+                "workers": 1 if jobs == 1 else min(scan.cpus(), count),
+                "seconds": round(seconds, 2),
+                "mb_per_s": round(size / 1e6 / seconds, 2),
+                # per second of CPU, this process and its workers: what the machine's other work does not change
+                "cpu_seconds": round(cpu_seconds, 2),
+                "mb_per_cpu_s": round(size / 1e6 / cpu_seconds, 2),
+                "findings": len(findings),
+            }
+    smallest = min(sources, key=lambda p: p.stat().st_size)
+    entry = {
+        "goal_mb_per_s": SCAN_GOAL_MB_S,
+        "corpus": {"files": count, "mb": round(size / 1e6, 1), "copied_from": len(sources)},
+        "rounds": rounds,
+        "load_average_before": round(load, 2),
+        **modes,
+        "startup_seconds": _startup_seconds(smallest),
+        "startup_kernel_bytes": smallest.stat().st_size,
+        "versions": {"tree-sitter": version("tree-sitter"), "tree-sitter-cpp": version("tree-sitter-cpp")},
+    }
+    files.update_json(out_path, lambda bench: bench.update(machine=machine(), scan=entry))
+    return entry
+
+
+GRAPH_LAYERS = (2, 4, 8)
+GRAPHS_TIMEOUT_S = 1800
+
+
+def run_graphs_bench(out_path: Path, layers: tuple[int, ...] = GRAPH_LAYERS, scenario: str = "tiny-llama-generate") -> dict[str, Any]:
+    """`analyze` of the tiny model at each layer count, one after the other, each in a fresh
+    process with its own Inductor cache: capture seconds, compiles, kernels and analysis seconds
+    side by side. Repros are left out; they depend on the failing kernel, not on the model's size.
+    Writes the `analyze_scaling` entry of bench.json."""
+    from . import scenarios
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="analyzer-bench-graphs-") as tmp:
+        for count in layers:
+            reports = Path(tmp) / f"layers-{count}"
+            cmd = [sys.executable, "-m", "analyzer", "analyze", "--scenario", scenario, "--no-repro", "--reports", str(reports)]
+            result = _run(cmd, Path.cwd(), GRAPHS_TIMEOUT_S, {scenarios.TINY_LAYERS_ENV: str(count)})
+            run_dir = next((reports / scenario).glob("torch-*"), None)
+            if run_dir is None or not (run_dir / "summary.json").is_file():
+                rows.append({"layers": count, "error": _last_error_line(result["output"]) or f"exit {result['rc']}"})
+                continue
+            summary = timings.restore(run_dir, "summary.json")
+            variants = summary["variants"]
+            findings = files.read_json(run_dir / "findings.json")
+            kernel_bytes = sum(p.stat().st_size for p in run_dir.glob("*/kernels/*.cpp"))
+            rows.append(
+                {
+                    "layers": count,
+                    "status": summary["status"],
+                    "capture_seconds": round(sum(v.get("seconds", 0) for v in variants), 2),
+                    "compiles": sum(v.get("compiles", 0) for v in variants),
+                    "kernels": sum(v.get("kernels", 0) for v in variants),
+                    "kernel_kb": round(kernel_bytes / 1024, 1),
+                    "analysis_seconds": round(sum(v.get("analysis_seconds", 0) for v in variants), 3),
+                    "findings": summary.get("findings", {}),
+                    "kernels_with_findings": len({f["file"] for f in findings}),
+                    "analyze_wall_seconds": result["seconds"],
+                }
+            )
+    entry = {"scenario": scenario, "repros": False, "runs": rows}
+    files.update_json(out_path, lambda bench: bench.update(machine=machine(), analyze_scaling=entry))
+    return entry

@@ -13,15 +13,13 @@ import os
 import platform
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from . import files, scenarios
+from . import files, procs, scenarios
 
 DEFAULT_TIMEOUT_S = 900
 
@@ -138,14 +136,8 @@ def run_variant(scenario_name: str, variant: str, out_dir: Path, timeout_s: floa
         env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache, "PYTHONUNBUFFERED": "1"}
         cmd = [sys.executable, "-m", "analyzer", "_capture-child", scenario_name, variant, str(out_dir)]
         with open(out_dir / "child.log", "w", encoding="utf-8") as log:
-            proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-            try:
-                rc: int | None = proc.wait(timeout=timeout_s)
-                status = "ok" if rc == 0 and (out_dir / "capture.json").exists() else "crashed"
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                rc, status = None, "timeout"
+            rc, _, _ = procs.run_group(cmd, timeout_s, env=env, log=log)
+        status = "timeout" if rc is None else "ok" if rc == 0 and (out_dir / "capture.json").exists() else "crashed"
     return VariantRun(variant, out_dir.name, status, rc, round(time.perf_counter() - started, 2))
 
 
@@ -168,8 +160,7 @@ def slim_bundle(bundle_dir: Path) -> None:
 
 def capture_to(scenario_name: str, variant: str, out_dir: Path, timeout_s: float, slim: bool = False) -> VariantRun:
     """Capture into a staging folder beside `out_dir` and swap it in only when the capture succeeded."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".staging-{out_dir.name}-"))
+    staging = files.staging_dir(out_dir.parent, out_dir.name)
     try:
         result = run_variant(scenario_name, variant, staging, timeout_s)
         if result.status == "ok":
@@ -178,9 +169,7 @@ def capture_to(scenario_name: str, variant: str, out_dir: Path, timeout_s: float
                 slim_bundle(staging)
             files.replace_dir(staging, out_dir)
         else:
-            failed = out_dir.parent / f"{out_dir.name}.{result.status}"
-            shutil.rmtree(failed, ignore_errors=True)
-            os.replace(staging, failed)
+            files.replace_dir(staging, out_dir.parent / f"{out_dir.name}.{result.status}")
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)

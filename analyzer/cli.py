@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
+
+from . import procs
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -15,6 +18,13 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 def _error(message: str) -> int:
     print(f"analyzer: error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+def _cannot_run(compiler: bool = True) -> str | None:
+    """Why a command that runs torch (and compiles, with `compiler`) cannot start on this machine."""
+    from . import preflight
+
+    return preflight.problem(compiler)
 
 
 def _bad_selection(scenario: str, variants: list[str]) -> str | None:
@@ -35,7 +45,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from . import scan
 
     try:
-        findings = scan.scan(args.paths)
+        findings = scan.scan(args.paths, jobs=args.jobs)
     except scan.BadInput as exc:
         return _error(str(exc))
     if args.json:
@@ -52,7 +62,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from . import analyze
 
     console = Console(stderr=True)
-    problem = _bad_selection(args.scenario, args.variant or [])
+    problem = _bad_selection(args.scenario, args.variant or []) or _cannot_run()
     if problem:
         return _error(problem)
     with console.status("starting") as status:
@@ -67,7 +77,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_capture(args: argparse.Namespace) -> int:
     from . import capture
 
-    problem = _bad_selection(args.scenario, [args.variant])
+    problem = _bad_selection(args.scenario, [args.variant]) or _cannot_run()
     if problem:
         return _error(problem)
     result = capture.capture_to(args.scenario, args.variant, Path(args.out), args.timeout, slim=args.slim)
@@ -81,6 +91,9 @@ def cmd_repro(args: argparse.Namespace) -> int:
     run = Path(args.run)
     if not (run / "findings.json").is_file():
         return _error(f"{run}: not an analyze run folder (no findings.json)")
+    problem = _cannot_run()
+    if problem:
+        return _error(problem)
     try:
         result = repro.make(run)
     except LookupError as exc:
@@ -135,12 +148,21 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     from . import bench
 
-    problem = _bad_selection(args.scenario, [args.variant])
+    if args.what == "scan":
+        return _bench_scan(args)
+    problem = _bad_selection(args.scenario, [args.variant]) or _cannot_run()
     if problem:
         return _error(problem)
+    if args.what == "graphs":
+        return _bench_graphs(args)
     if args.what == "kernel":
-        with Console(stderr=True).status("the mask kernel with the PyTorch patch against the assert off; eager builders"):
-            figures = bench.run_kernel_bench(Path(args.out))["figures"]
+        from . import patches
+
+        try:
+            with Console(stderr=True).status("the mask kernel with the PyTorch patch against the assert off; eager builders"):
+                figures = bench.run_kernel_bench(Path(args.out))["figures"]
+        except patches.PatchError as exc:  # no series for this release, or it does not apply here
+            return _error(str(exc))
         table = Table(title="patched against reference, same process (median of repeated runs)")
         for column in ("measure", "patched s", "reference s", "ratio", "same result"):
             table.add_column(column)
@@ -162,6 +184,57 @@ def cmd_bench(args: argparse.Namespace) -> int:
         row = entry["minifier"].get(key) or {}
         note = row.get("error") or (f"{row['queries']} queries" if row.get("queries") else "")
         table.add_row(label, f"{row.get('seconds', 0):.0f}", str(row.get("ops")), str(row.get("reproduces")), (note or "")[:70])
+    Console(width=160).print(table)
+    print(f"written: {args.out}")
+    return EXIT_CLEAN
+
+
+def _bench_scan(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import bench
+
+    roots = [Path("reports"), Path("tests/data")]
+    with Console(stderr=True).status(f"scan of a {bench.SCAN_CORPUS_MB} MB corpus of copies of every captured kernel"):
+        entry = bench.run_scan_bench(Path(args.out), roots)
+    corpus = entry["corpus"]
+    table = Table(title=f"scan, {corpus['files']} files, {corpus['mb']} MB of kernel source (goal {entry['goal_mb_per_s']} MB/s)")
+    for column in ("mode", "workers", "seconds", "MB/s", "CPU s", "MB per CPU s", "findings"):
+        table.add_column(column)
+    for mode in ("one_process", "worker_per_cpu"):
+        row = entry[mode]
+        table.add_row(
+            mode.replace("_", " "), str(row["workers"]), f"{row['seconds']:.1f}", f"{row['mb_per_s']:.1f}",
+            f"{row['cpu_seconds']:.1f}", f"{row['mb_per_cpu_s']:.1f}", str(row["findings"]),
+        )
+    Console(width=160).print(table)
+    print(f"start-up (python -m analyzer scan on one {entry['startup_kernel_bytes']}-byte kernel): {entry['startup_seconds']:.2f}s")
+    print(f"load average before: {entry['load_average_before']} on {entry['worker_per_cpu']['workers']} CPUs")
+    print(f"written: {args.out}")
+    return EXIT_CLEAN
+
+
+def _bench_graphs(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import bench
+
+    with Console(stderr=True).status(f"analyze of the tiny model with {', '.join(map(str, bench.GRAPH_LAYERS))} layers, one at a time"):
+        entry = bench.run_graphs_bench(Path(args.out))
+    table = Table(title=f"analyze of {entry['scenario']} by layer count (no repros)")
+    for column in ("layers", "status", "capture s", "compiles", "kernels", "kernel KB", "analysis s", "findings"):
+        table.add_column(column)
+    for row in entry["runs"]:
+        if "error" in row:
+            table.add_row(str(row["layers"]), "error", "", "", "", "", "", row["error"][:60])
+            continue
+        kinds = ", ".join(f"{k} x{n}" for k, n in sorted(row["findings"].items())) or "none"
+        table.add_row(
+            str(row["layers"]), row["status"], f"{row['capture_seconds']:.1f}", str(row["compiles"]), str(row["kernels"]),
+            f"{row['kernel_kb']:.0f}", f"{row['analysis_seconds']:.2f}", kinds,
+        )
     Console(width=160).print(table)
     print(f"written: {args.out}")
     return EXIT_CLEAN
@@ -189,6 +262,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     unknown = [c for c in configs if c not in verify.CONFIGS]
     if unknown:
         return _error(f"unknown configuration {unknown[0]!r} (known: {', '.join(verify.CONFIGS)})")
+    problem = _cannot_run()
+    if problem:
+        return _error(problem)
     if args.upstream_only:
         with Console(stderr=True).status("the patches' own regression tests"):
             folder = verify.run_upstream(Path(args.reports))
@@ -281,6 +357,7 @@ def _print_table(summary: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    procs.bind_to_parent()  # a child of a capture or analyze run dies with it
     if argv[:1] == ["_capture-child"]:
         from . import capture
 
@@ -307,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     p_scan = sub.add_parser("scan", help="report lost tmp definitions and late bounds checks in Inductor C++")
     p_scan.add_argument("paths", nargs="*", metavar="PATH", help=".cpp kernels, output_code.py files, or directories")
     p_scan.add_argument("--json", action="store_true", help="machine-readable output")
+    p_scan.add_argument("--jobs", "-j", type=int, help="processes (0: one per CPU; default: one per CPU for large inputs)")
     p_scan.set_defaults(func=cmd_scan)
 
     p_an = sub.add_parser("analyze", help="capture a scenario, analyse its kernels, trace findings to source")
@@ -354,8 +432,9 @@ def main(argv: list[str] | None = None) -> int:
 
     p_bench = sub.add_parser("bench", help="benchmarks; figures go to reports/bench.json")
     p_bench.add_argument(
-        "what", choices=["minifier", "kernel"],
-        help="minifier: ours against PyTorch's minifier on one failure; kernel: the patched mask kernel and builder",
+        "what", choices=["minifier", "kernel", "scan", "graphs"],
+        help="minifier: ours against PyTorch's minifier on one failure; kernel: the patched mask kernel and builder; "
+        "scan: scan throughput on a large kernel corpus; graphs: analyze time by the tiny model's layer count",
     )
     p_bench.add_argument("--out", default="reports/bench.json")
     p_bench.add_argument("--scenario", default="sdpa-mask-decode")
@@ -383,7 +462,13 @@ def main(argv: list[str] | None = None) -> int:
     p_list.set_defaults(func=lambda a: print("\n".join(_scenario_lines())) or EXIT_CLEAN)
 
     args = parser.parse_args(argv)
-    return args.func(args)
+    procs.interrupt_on_termination()
+    try:
+        return args.func(args)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP: cleanup has run on the way out
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"analyzer: interrupted by {signal.Signals(signum).name}", file=sys.stderr)
+        return 128 + signum
 
 
 def _scenario_lines() -> list[str]:

@@ -1,10 +1,17 @@
 """Writes that never leave half a file: every artifact goes to a temporary name, then is renamed."""
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import fcntl
 import json
 import os
+import re
 import shutil
+import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +36,97 @@ def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+STAGING_PREFIX = ".staging-"
+_OWNER = re.compile(r"-pid(?P<pid>\d+)-")
+
+
+def staging_dir(parent: Path, name: str) -> Path:
+    """A new staging folder for `name` in `parent`, named after this process so that a later run
+    can tell one left by a run that was killed (its process is gone) from one still being written.
+    Stale ones are removed first: a killed run's litter never accumulates or confuses a rerun."""
+    parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(parent)
+    return Path(tempfile.mkdtemp(dir=parent, prefix=f"{STAGING_PREFIX}{name}-pid{os.getpid()}-"))
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale(parent: Path) -> list[Path]:
+    """Remove the staging folders in `parent` whose process has died; returns what was removed.
+    A folder whose process is alive (a concurrent run) is left alone."""
+    removed = []
+    for entry in sorted(parent.glob(f"{STAGING_PREFIX}*")):
+        owner = _OWNER.search(entry.name[len(STAGING_PREFIX):])
+        if owner and entry.is_dir() and not pid_alive(int(owner["pid"])):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """An exclusive lock on a folder, held while an entry in it is swapped: two runs finishing at
+    once take turns instead of renaming over each other's half-done swap."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one step (Linux renameat2 with RENAME_EXCHANGE), so there is no
+    moment at which neither is in place; False where the system or file system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
 def replace_dir(staging: Path, final: Path) -> None:
-    """Swap a fully written staging folder into place; the old one is removed only after the swap."""
+    """Swap a fully written staging folder into place; the old one is removed only after the swap.
+
+    Under a lock on the parent folder, and in one step where the system allows, so concurrent
+    runs and a kill at any moment leave either the old folder or the new one in place."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    old = None
-    if final.exists():
-        old = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.old."))
-        os.replace(final, old / final.name)
-    os.replace(staging, final)
+    with locked(final.parent):
+        if final.exists() and _exchange(staging, final):
+            old: Path | None = staging  # now holds what was in place
+        else:
+            old = None
+            if final.exists():
+                old = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.old."))
+                os.replace(final, old / final.name)
+            os.replace(staging, final)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def update_json(path: Path, update: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """Read a JSON object, let `update` change it, and write it back atomically, under a lock on
+    its folder: two writers merging their own keys into one file (bench.json) keep both."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with locked(path.parent):
+        data = read_json(path) if path.is_file() else {}
+        update(data)
+        write_json(path, data)
+    return data

@@ -2,11 +2,12 @@
 
 Reads text only (no torch import), so it can run on kernels pasted from any bug report. Each
 kernel function is parsed with tree-sitter-cpp into scopes and statements; the `tmpN` variables
-become a networkx def-use graph, and every use that no declaration reaches is a finding. A
-second pass finds bounds checks that run after the load they were meant to guard.
+become a def-use relation (a networkx graph on demand), and every use that no declaration reaches
+is a finding. A second pass finds bounds checks that run after the load they were meant to guard.
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import re
@@ -107,7 +108,11 @@ class Finding:
 
 @dataclasses.dataclass
 class FunctionModel:
-    """Everything the passes need about one kernel function; plain data plus the graph."""
+    """Everything the passes need about one kernel function: plain data, and the def-use graph.
+
+    The passes read the def-use relation from `reaching` and `feeding`; the networkx `graph` holds
+    the same edges and is built only when something asks for it (drawing a finding), since a
+    scan over many kernels would spend much of its time building graphs no one reads."""
 
     name: str
     scopes: list[Scope]
@@ -115,7 +120,30 @@ class FunctionModel:
     uses: list[Use]
     loads: list[Load]
     checks: list[Check]
-    graph: nx.DiGraph
+    reaching: dict[tuple[str, int], DeclKey]  # a use (name, byte) -> the declaration that reaches it
+    feeding: dict[DeclKey, list[tuple[str, int]]]  # a declaration -> the uses in its initializer, in order
+
+    @functools.cached_property
+    def graph(self) -> nx.DiGraph:
+        """Nodes are declarations and uses; an edge def -> use when the declaration reaches it,
+        and use -> def when the use feeds the initializer of that declaration."""
+        graph = nx.DiGraph()
+        graph.add_nodes_from(
+            (("def", d.name, d.byte), {"kind": "def", "name": d.name, "line": d.line, "scope": d.scope}) for d in self.decls
+        )
+        graph.add_nodes_from(
+            (("use", u.name, u.byte), {"kind": "use", "name": u.name, "line": u.line, "scope": u.scope}) for u in self.uses
+        )
+        edges = []
+        for u in self.uses:
+            use_id = ("use", u.name, u.byte)
+            reached_by = self.reaching.get((u.name, u.byte))
+            if reached_by is not None:
+                edges.append((("def", *reached_by), use_id))
+            if u.defines is not None:
+                edges.append((use_id, ("def", *u.defines)))
+        graph.add_edges_from(edges)
+        return graph
 
     def chain(self, scope: int) -> list[int]:
         return scope_chain(self.scopes, scope)
@@ -159,7 +187,7 @@ def _identifiers(node: tree_sitter.Node) -> list[tree_sitter.Node]:
         n = stack.pop()
         if n.type == "identifier":
             out.append(n)
-        stack.extend(reversed(n.children))
+        stack.extend(reversed(n.named_children))  # identifiers are named nodes
     return out
 
 
@@ -173,6 +201,27 @@ def _first_error(node: tree_sitter.Node) -> tree_sitter.Node | None:
         if found is not None:
             return found
     return node
+
+
+# Node types that hold no identifier, so visiting them records nothing; the walk skips them,
+# and it walks only named children, since tree-sitter's anonymous nodes are punctuation and
+# keywords. Most of a kernel's nodes are one or the other, and the walk is most of the time a
+# scan takes after the parse itself.
+_LEAVES = frozenset(
+    {
+        "number_literal", "string_literal", "char_literal", "raw_string_literal",
+        "primitive_type", "type_identifier", "namespace_identifier", "field_identifier", "statement_identifier",
+        "comment", "true", "false", "null", "nullptr", "this", "auto", "string_content", "escape_sequence",
+    }
+)
+
+
+# What a subtree must contain to hold anything the walk records: a tracked or index variable, a
+# pointer a load reads, a scope (a block or a loop), or a bounds check. A subtree without any of
+# these (a type, a cast's template arguments, a library call's name) is skipped unvisited.
+_RELEVANT = re.compile(rb"tmp|x[0-9]|ptr|[{]|for|TORCH_CHECK")
+_FIRST_BYTES = frozenset(b"tx")  # how a tracked (tmp...) or index (x<digit>...) name starts
+_POINTER_START = ord("i")  # how a pointer argument (in_ptr<n>, in_out_ptr<n>) starts
 
 
 class _Builder:
@@ -208,7 +257,7 @@ class _Builder:
         if body is not None:
             for child in body.children:
                 self.visit(child, root)
-        return FunctionModel(name, self.scopes, self.decls, self.uses, self.loads, self.checks, self._graph())
+        return FunctionModel(name, self.scopes, self.decls, self.uses, self.loads, self.checks, *self._def_use())
 
     def _scope_kind(self, node: tree_sitter.Node) -> tuple[str, str]:
         parent = node.parent
@@ -230,8 +279,9 @@ class _Builder:
         if kind == "compound_statement":
             scope_kind, label = self._scope_kind(node)
             inner = self.new_scope(scope_kind, label, scope, node)
-            for child in node.children:
-                self.visit(child, inner)
+            for child in node.named_children:
+                if child.type not in _LEAVES:
+                    self.visit(child, inner)
             return
         if kind == "for_statement":
             var = ""
@@ -241,11 +291,12 @@ class _Builder:
                 var = _text(decl_id) if decl_id is not None else ""
             loop_kind = "tail-loop" if var.endswith("_tail") else "loop"
             inner = self.new_scope(loop_kind, f"{'tail loop' if loop_kind == 'tail-loop' else 'loop'} {var}".strip(), scope, node)
-            for child in node.children:
+            for child in node.named_children:
                 if child.type == "compound_statement":  # the loop body shares the loop's scope
-                    for grandchild in child.children:
-                        self.visit(grandchild, inner)
-                else:
+                    for grandchild in child.named_children:
+                        if grandchild.type not in _LEAVES:
+                            self.visit(grandchild, inner)
+                elif child.type not in _LEAVES:
                     self.visit(child, inner)
             return
         if kind == "declaration":
@@ -254,20 +305,27 @@ class _Builder:
         if kind == "expression_statement" and self._check(node, scope):
             self.in_check = True
             try:
-                for child in node.children:
+                for child in node.named_children:
                     self.visit(child, scope, defines)
             finally:
                 self.in_check = False
             return
-        if kind == "subscript_expression":
-            self._subscript_load(node, scope, defines)
-        if kind == "binary_expression":
-            self._pointer_load(node, scope, defines)
         if kind == "identifier":
             self._use(node, scope, defines)
             return
-        for child in node.children:
-            self.visit(child, scope, defines)
+        if kind == "subscript_expression":
+            self._subscript_load(node, scope, defines)
+        relevant = _RELEVANT.search
+        data = self.source
+        for child in node.named_children:
+            ctype = child.type
+            if ctype == "identifier":
+                if data[child.start_byte] in _FIRST_BYTES:
+                    self._use(child, scope, defines)
+            elif ctype not in _LEAVES and relevant(data, child.start_byte, child.end_byte):
+                if ctype == "binary_expression" and kind == "argument_list":
+                    self._pointer_load(child, scope, defines)  # `ptr + offset` passed to a load
+                self.visit(child, scope, defines)
 
     def _declaration(self, node: tree_sitter.Node, scope: int) -> None:
         for child in node.children_by_field_name("declarator"):
@@ -313,7 +371,7 @@ class _Builder:
         return True
 
     def _add_load(self, pointer: str, index: tree_sitter.Node, scope: int, at: tree_sitter.Node, defines: DeclKey | None) -> None:
-        names = sorted({_text(i) for i in _identifiers(index) if TRACKED.match(_text(i)) or INDEX_VAR.match(_text(i))})
+        names = sorted({name for name in map(_text, _identifiers(index)) if TRACKED.match(name) or INDEX_VAR.match(name)})
         self.loads.append(Load(pointer, names, scope, at.start_byte, self.line_of(at), defines))
 
     def _subscript_load(self, node: tree_sitter.Node, scope: int, defines: DeclKey | None) -> None:
@@ -328,67 +386,102 @@ class _Builder:
 
     def _pointer_load(self, node: tree_sitter.Node, scope: int, defines: DeclKey | None) -> None:
         left = node.child_by_field_name("left")
+        if left is None or left.type != "identifier" or self.source[left.start_byte] != _POINTER_START:
+            return  # most sums are index arithmetic: rejected before looking further
+        if not POINTER.match(_text(left)):
+            return
         right = node.child_by_field_name("right")
         op = node.child_by_field_name("operator")
-        if left is None or right is None or op is None or _text(op) != "+":
+        if right is None or op is None or _text(op) != "+":
             return
-        if left.type == "identifier" and POINTER.match(_text(left)) and node.parent is not None and node.parent.type == "argument_list":
+        if node.parent is not None and node.parent.type == "argument_list":
             self._add_load(_text(left), right, scope, node, defines)
 
     def _use(self, node: tree_sitter.Node, scope: int, defines: DeclKey | None) -> None:
         name = _text(node)
         if not (TRACKED.match(name) or INDEX_VAR.match(name)):
             return
-        self.uses.append(
-            Use(name, scope, node.start_byte, self.line_of(node), node.start_point.column + 1, self.line_text(node), self.in_check, defines)
-        )
+        row, column = node.start_point
+        text = self.lines[row].strip() if row < len(self.lines) else ""
+        self.uses.append(Use(name, scope, node.start_byte, row + 1 + self.line_offset, column + 1, text, self.in_check, defines))
 
-    def _graph(self) -> nx.DiGraph:
-        """Nodes are declarations and uses; an edge def -> use when the declaration reaches it,
-        and use -> def when the use feeds the initializer of that declaration."""
-        graph = nx.DiGraph()
-        decl_ids = {}
+    def _def_use(self) -> tuple[dict[tuple[str, int], DeclKey], dict[DeclKey, list[tuple[str, int]]]]:
+        """Which declaration reaches each use (the last one before it in the innermost enclosing
+        scope that has one), and which uses feed each declaration's initializer."""
+        bytes_in_scope: dict[tuple[str, int], list[int]] = {}
         for d in self.decls:
-            node_id = ("def", d.name, d.byte)
-            graph.add_node(node_id, kind="def", name=d.name, line=d.line, scope=d.scope)
-            decl_ids[(d.name, d.byte)] = node_id
-        by_name: dict[str, list[Decl]] = {}
-        for d in self.decls:
-            by_name.setdefault(d.name, []).append(d)
+            bytes_in_scope.setdefault((d.name, d.scope), []).append(d.byte)
+        for found in bytes_in_scope.values():
+            found.sort()
+        chains: dict[int, list[int]] = {}
+        reaching: dict[tuple[str, int], DeclKey] = {}
+        feeding: dict[DeclKey, list[tuple[str, int]]] = {}
         for u in self.uses:
-            use_id = ("use", u.name, u.byte)
-            graph.add_node(use_id, kind="use", name=u.name, line=u.line, scope=u.scope)
-            reaching = None
-            for scope in scope_chain(self.scopes, u.scope):
-                candidates = [d for d in by_name.get(u.name, []) if d.scope == scope and d.byte <= u.byte]
-                if candidates:
-                    reaching = max(candidates, key=lambda d: d.byte)
-                    break
-            if reaching is not None:
-                graph.add_edge(decl_ids[(reaching.name, reaching.byte)], use_id)
+            chain = chains.get(u.scope)
+            if chain is None:
+                chain = chains[u.scope] = scope_chain(self.scopes, u.scope)
+            for scope in chain:
+                found = bytes_in_scope.get((u.name, scope))
+                if found:
+                    at = bisect.bisect_right(found, u.byte)
+                    if at:
+                        reaching[(u.name, u.byte)] = (u.name, found[at - 1])
+                        break
             if u.defines is not None:
-                graph.add_edge(use_id, decl_ids[u.defines])
-        return graph
+                uses = feeding.setdefault(u.defines, [])
+                if (u.name, u.byte) not in uses:
+                    uses.append((u.name, u.byte))
+        return reaching, feeding
 
 
 # tree-sitter-cpp reads `decltype(a)(b)` (a functional cast Inductor emits) as an error; the
 # same-length spelling `decltyp_(a)(b)` is a plain call with the same identifiers at the same bytes.
-_FUNCTIONAL_DECLTYPE = re.compile(rb"\bdecltype(?=\([^()]*\)\()")
+_FUNCTIONAL_DECLTYPE = re.compile(rb"decltype(?=\([^()]*\)\()")
 # A `#pragma GCC unroll` inside a lambda that initializes a variable (Inductor's gather into a
 # tmpbuf) is an error to tree-sitter-cpp, which only knows directives between statements. Pragmas
 # carry no def-use information; blanking them keeps every other byte where it was.
+_PRAGMA = re.compile(rb"#[ \t]*pragma\b[^\n]*")
 # The alignment macro `__at_align__` before a declaration inside such a lambda trips it the same way.
-_PRAGMA = re.compile(rb"^[ \t]*#[ \t]*pragma\b[^\n]*|\b__at_align__\b", re.MULTILINE)
+_AT_ALIGN = re.compile(rb"\b__at_align__\b")
+# Each pattern starts with a literal, which the regex engine finds fast; the conditions a leading
+# `\b` or `^` would state (and make every byte a candidate) are checked on the few matches instead.
+_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
 def _blank(match: re.Match[bytes]) -> bytes:
     return b" " * len(match.group(0))
 
 
+def _functional_decltype(match: re.Match[bytes]) -> bytes:
+    start = match.start()
+    if start and match.string[start - 1] in _WORD:  # part of a longer name
+        return match.group(0)
+    return b"decltyp_"
+
+
+def _directive(match: re.Match[bytes]) -> bytes:
+    data, start = match.string, match.start()
+    if data[data.rfind(b"\n", 0, start) + 1 : start].strip(b" \t"):  # code before the `#`: not a directive
+        return match.group(0)
+    return b" " * len(match.group(0))
+
+
+def _readable(source: str) -> bytes:
+    """The kernel's bytes with what tree-sitter-cpp cannot read respelled or blanked, every other
+    byte where it was (so lines and columns are the file's)."""
+    data = source.encode("utf-8")
+    if b"decltype" in data:
+        data = _FUNCTIONAL_DECLTYPE.sub(_functional_decltype, data)
+    if b"pragma" in data:
+        data = _PRAGMA.sub(_directive, data)
+    if b"__at_align__" in data:
+        data = _AT_ALIGN.sub(_blank, data)
+    return data
+
+
 def parse_functions(source: str, line_offset: int = 0) -> list[FunctionModel]:
     """Parse C++ text into one model per function definition; raise KernelParseError if it cannot."""
-    data = _FUNCTIONAL_DECLTYPE.sub(b"decltyp_", source.encode("utf-8"))
-    data = _PRAGMA.sub(_blank, data)
+    data = _readable(source)
     tree = _parser().parse(data)
     funcs = []
     stack = [tree.root_node]
@@ -408,8 +501,7 @@ def parse_functions(source: str, line_offset: int = 0) -> list[FunctionModel]:
 
 def _classify(model: FunctionModel, use: Use) -> tuple[str, Decl | None] | None:
     """None when a declaration reaches the use; otherwise the kind and the nearest declaration."""
-    use_id = ("use", use.name, use.byte)
-    if any(model.graph.nodes[p]["kind"] == "def" for p in model.graph.predecessors(use_id)):
+    if (use.name, use.byte) in model.reaching:
         return None
     same_name = [d for d in model.decls if d.name == use.name]
     chain = set(model.chain(use.scope))
@@ -428,23 +520,20 @@ def _value_chain(model: FunctionModel, check: Check) -> tuple[set[str], set[Decl
     The walk stops at a declaration initialized by a load: the load that produces an index is
     not the load the index guards.
     """
-    graph = model.graph
     loaded = {load.defines for load in model.loads if load.defines}
     names, visited = {check.variable}, set()
-    frontier = [("use", check.variable, check.byte)]
+    frontier = [(check.variable, check.byte)]
     while frontier:
-        use = frontier.pop()
-        for d in graph.predecessors(use):
-            key = (d[1], d[2])
-            if graph.nodes[d]["kind"] != "def" or key in visited:
-                continue
-            visited.add(key)
-            if key in loaded:
-                continue
-            feeding = [p for p in graph.predecessors(d) if graph.nodes[p]["kind"] == "use"]
-            if len({p[1] for p in feeding}) == 1:
-                names.update(p[1] for p in feeding)
-                frontier.extend(feeding)
+        key = model.reaching.get(frontier.pop())
+        if key is None or key in visited:
+            continue
+        visited.add(key)
+        if key in loaded:
+            continue
+        feeding = model.feeding.get(key, [])
+        if len({name for name, _ in feeding}) == 1:
+            names.update(name for name, _ in feeding)
+            frontier.extend(feeding)
     return names, visited
 
 

@@ -5,9 +5,14 @@ Accepts `.cpp` kernels, Inductor `output_code.py` wrappers (kernels live in thei
 """
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
+import multiprocessing as mp
+import os
 import re
+import threading
 from pathlib import Path
+from typing import Any
 
 from . import kernel
 
@@ -81,13 +86,62 @@ def collect(paths: list[str]) -> list[KernelText]:
     return out
 
 
-def scan(paths: list[str]) -> list[kernel.Finding]:
-    findings: list[kernel.Finding] = []
-    for item in collect(paths):
+# Below this much kernel source a scan runs in this process: starting workers costs more than
+# the analysis (a few MB take about a second on one core).
+PARALLEL_BYTES = 8 * 1024 * 1024
+
+
+# What every kernel Inductor's C++ backend writes has: its prefix header, its pointer arguments,
+# or its tmp variables. C++ with none of them is some other program, and "no findings" about it
+# would be a claim this analysis cannot make.
+_INDUCTOR = re.compile(r"cpp_prefix\.h|\b(?:in_out_ptr|in_ptr|out_ptr)\d+\b|\btmp\d+\b")
+
+
+def _analyze(item: KernelText) -> list[kernel.Finding] | str:
+    """One kernel's findings, or why it cannot be analysed (raised in order by `scan`)."""
+    try:
+        findings = kernel.analyze_source(item.source, item.file, item.line_offset)
+    except kernel.KernelParseError as exc:
+        return str(exc)
+    if not _INDUCTOR.search(item.source):
+        return "C++, but not an Inductor kernel (no cpp_prefix.h include, no in_ptr/out_ptr arguments, no tmp variables)"
+    return findings
+
+
+def cpus() -> int:
+    """The CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def workers(items: list[KernelText], jobs: int | None = None) -> int:
+    """How many processes analyse `items`: `jobs` when given (0 means one per available CPU),
+    otherwise one per available CPU once the sources are large enough to pay for starting them."""
+    if jobs is None:
+        jobs = 0 if sum(len(i.source) for i in items) >= PARALLEL_BYTES else 1
+    return max(1, min(jobs or cpus(), len(items)))
+
+
+def scan(paths: list[str], jobs: int | None = None) -> list[kernel.Finding]:
+    """Every finding under `paths`, in the order of the files; BadInput for the first file that
+    cannot be read or parsed, whichever process analysed it (see `workers` for `jobs`)."""
+    items = collect(paths)
+    count = workers(items, jobs)
+    if count == 1:
+        results: Any = map(_analyze, items)
+    else:
+        # fork shares the parser already loaded here; without it (or with threads running) each
+        # worker starts afresh
+        method = "fork" if "fork" in mp.get_all_start_methods() and threading.active_count() == 1 else "spawn"
+        pool = concurrent.futures.ProcessPoolExecutor(count, mp_context=mp.get_context(method))
         try:
-            findings.extend(kernel.analyze_source(item.source, item.file, item.line_offset))
-        except kernel.KernelParseError as exc:
-            raise BadInput(f"{item.file}: {exc}") from None
+            results = list(pool.map(_analyze, items, chunksize=max(1, len(items) // (count * 8))))
+        finally:  # interrupted: the chunks not started yet are dropped, not analysed first
+            pool.shutdown(wait=True, cancel_futures=True)
+    findings: list[kernel.Finding] = []
+    for item, result in zip(items, results):
+        if isinstance(result, str):
+            raise BadInput(f"{item.file}: {result}")
+        findings.extend(result)
     return findings
 
 

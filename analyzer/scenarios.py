@@ -7,6 +7,8 @@ and would otherwise make one variant's result depend on another's.
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -135,6 +137,20 @@ def _run_async_tests(variant: str, recorder: Any) -> list[dict[str, Any]]:
     return call
 
 
+TINY_LAYERS_ENV = "ANALYZER_TINY_LAYERS"
+
+
+def tiny_layers() -> int | None:
+    """The tiny models' layer count when $ANALYZER_TINY_LAYERS overrides the default of 2: the
+    bench varies it to see how `analyze` grows with the model. None when not overridden."""
+    raw = os.environ.get(TINY_LAYERS_ENV)
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{TINY_LAYERS_ENV}={raw!r} is not a layer count")
+    return int(raw)
+
+
 def _tiny_model(kind: str) -> Any:
     import torch
     import transformers
@@ -144,7 +160,7 @@ def _tiny_model(kind: str) -> Any:
         vocab_size=128,
         hidden_size=64,
         intermediate_size=128,
-        num_hidden_layers=2,
+        num_hidden_layers=tiny_layers() or 2,
         num_attention_heads=4,
         num_key_value_heads=2,
         max_position_embeddings=256,
@@ -181,6 +197,8 @@ def _run_generate(kind: str) -> Callable[[str, Any], list[dict[str, Any]]]:
                 "inputs": {"input_ids": list(input_ids.shape), "max_new_tokens": 4, "padding": "left"},
                 "compile": {"dynamic": None, "target": f"{type(model).__name__}.forward"},
             }
+            if tiny_layers() is not None:  # recorded only when it differs from the scenario as named
+                call["inputs"]["layers"] = tiny_layers()
             return [_compare(call, lambda: model.generate(input_ids, **kwargs), expected)]
 
     return run
@@ -300,9 +318,20 @@ SCENARIOS: dict[str, Scenario] = {
 }
 
 
+EXTRA_ENV = "ANALYZER_EXTRA_SCENARIOS"
+
+
+def _extra() -> dict[str, Scenario]:
+    """Scenarios from the module named in $ANALYZER_EXTRA_SCENARIOS (its `SCENARIOS` dict), for
+    workloads that do not belong in this list: the test suite injects its crashing, hanging and
+    instant scenarios this way, and they run through the same capture, analysis and report code."""
+    module = os.environ.get(EXTRA_ENV)
+    return dict(importlib.import_module(module).SCENARIOS) if module else {}
+
+
 def get(name: str) -> Scenario:
     try:
-        return SCENARIOS[name]
+        return SCENARIOS.get(name) or _extra()[name]
     except KeyError:
         known = ", ".join(sorted(SCENARIOS))
         raise UnknownScenario(f"unknown scenario {name!r} (known: {known})") from None

@@ -104,3 +104,48 @@ def test_unknown_scenario_is_refused(cli, tmp_path):
     assert result.returncode == 2
     assert "unknown scenario 'nope'" in result.stderr and result.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def faults(tmp_path, monkeypatch):
+    """The injected fault scenarios (see fault_scenarios.py), for this process and the children it starts."""
+    import fault_scenarios
+
+    marks = tmp_path / "marks"
+    for key, value in fault_scenarios.env(marks).items():
+        monkeypatch.setenv(key, value)
+    return marks
+
+
+def test_crashed_capture_is_kept_aside_with_its_log(tmp_path, faults):
+    result = capture.capture_to("fault", "crash", tmp_path / "out" / "bundle", timeout_s=600)
+    assert result.status == "crashed" and result.returncode == 1
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["bundle.crashed"]
+    assert "RuntimeError: injected crash" in (tmp_path / "out" / "bundle.crashed" / "child.log").read_text()
+
+
+def test_capture_at_its_timeout_is_killed_with_its_grandchildren(tmp_path, faults, monkeypatch):
+    """The deadline is made to pass once the capture has started a grandchild: the whole process
+    group goes, and the partial output is kept aside as `<bundle>.timeout`."""
+    import subprocess
+    import time
+
+    import fault_scenarios
+
+    real = subprocess.Popen.communicate
+
+    def communicate(self, input=None, timeout=None):
+        if timeout != 600:
+            return real(self, input, timeout)
+        deadline = time.monotonic() + 300
+        while not (faults / "pids.json").exists() and self.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        raise subprocess.TimeoutExpired(self.args, timeout)
+
+    monkeypatch.setattr(subprocess.Popen, "communicate", communicate)
+    result = capture.capture_to("fault", "hang", tmp_path / "out" / "bundle", timeout_s=600)
+    pids = json.loads((faults / "pids.json").read_text())
+    assert result.status == "timeout" and result.returncode is None
+    assert fault_scenarios.gone(pids["child"]) and fault_scenarios.gone(pids["grandchild"])
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["bundle.timeout"]
+    assert (tmp_path / "out" / "bundle.timeout" / "child.log").is_file()

@@ -173,3 +173,28 @@ def test_shipped_series_applies_to_the_installed_release_and_reverses(tmp_path, 
         patches.apply(project, root)
     patches.apply(project, root, reverse=True)
     assert {p: p.read_bytes() for p in root.rglob("*.py")} == before
+
+
+@pytest.mark.parametrize(
+    "setup, reason",
+    [
+        (lambda root: _checkout(root, version="4.56.0"), "no transformers patch for release 4.56.0"),
+        (lambda root: _checkout(root, text=ORIGINAL.replace("padding[b, kv]", "padding[kv, b]")), "does not apply"),
+        (lambda root: _dirty(_checkout(root)), "uncommitted changes in src/transformers/masking_utils.py"),
+    ],
+    ids=["no-patch-for-release", "does-not-apply", "dirty-checkout"],
+)
+def test_cli_refuses_in_one_line_with_exit_2_and_writes_nothing(series, tmp_path, capsys, setup, reason):
+    from analyzer import cli
+
+    root = setup(tmp_path / "repo")
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
+    assert cli.main(["apply", "--project", "transformers", str(root)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and reason in captured.err
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts} == before
+
+
+def _dirty(root: Path) -> Path:
+    (root / "src/transformers/masking_utils.py").write_text(ORIGINAL + "# local edit\n")
+    return root

@@ -62,6 +62,7 @@ def test_output_code_py_lines_point_into_the_python_file(cli, tmp_path):
         ("latin.cpp", "int f() { return 0; } // caf\xe9".encode("latin-1"), "binary file"),
         ("script.cpp", b"def f():\n    return 1\n", "syntax error"),
         ("decl.cpp", b"int x = 1;\n", "no C++ function definition"),
+        ("other.cpp", b"int add(int a, int b) { return a + b; }\n", "not an Inductor kernel"),
         ("notes.txt", b"hello\n", "not a C++ file"),
         ("wrapper.py", b"print('no kernels here')\n", "no C++ kernels"),
     ],
@@ -90,3 +91,19 @@ def test_missing_path_and_empty_directory(cli, tmp_path):
     assert empty.returncode == 2 and "no C++ kernels" in empty.stderr
     none = cli("scan")
     assert none.returncode == 2 and "no paths" in none.stderr
+
+
+def test_workers_find_what_one_process_finds_in_the_same_order(tmp_path):
+    from analyzer import scan
+
+    for i, path in enumerate(kernels(AFFECTED) + kernels(FIXED_MODEL)):
+        (tmp_path / f"{i:03d}.cpp").write_text(path.read_text())
+    one = scan.scan([str(tmp_path)], jobs=1)
+    two = scan.scan([str(tmp_path)], jobs=2)
+    assert [f.to_dict() for f in two] == [f.to_dict() for f in one]
+    assert {f.kind for f in one} == {"forward-reference", "check-after-load"}
+    (tmp_path / "005.cpp").write_text("int broken( {\n")
+    (tmp_path / "009.cpp").write_text("int other() { return 0; }\n")
+    for jobs in (1, 2):
+        with pytest.raises(scan.BadInput, match=r"005\.cpp: unparseable C\+\+"):
+            scan.scan([str(tmp_path)], jobs=jobs)

@@ -1,0 +1,103 @@
+"""Child processes that never outlive the run that started them.
+
+A capture or repro child runs in its own process group, so a timeout, or an interrupted run,
+kills everything it started (g++, Inductor's compile workers, a scenario's own subprocesses).
+A child also dies with its parent when the parent is killed outright (SIGKILL runs no cleanup):
+it asks the kernel for a signal on its parent's death and kills its own group on that signal, so
+nothing keeps writing into a staging folder that a later run will remove as stale.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+PARENT_ENV = "ANALYZER_PARENT_PID"  # set for a child started by `run_group`, read once by it
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (or SIGHUP) turned into an exception, so cleanup runs as it does for Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, _frame: Any) -> None:
+    raise Interrupted(signum)
+
+
+def interrupt_on_termination() -> None:
+    """In a command's own process: termination signals unwind like Ctrl-C (finally blocks run)."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _raise_interrupted)
+
+
+def kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _kill_own_group(_signum: int = 0, _frame: Any = None) -> None:
+    if os.getpgrp() == os.getpid():  # the leader of a group `run_group` made: everything in it goes
+        kill_group(os.getpid())
+    os._exit(128 + signal.SIGTERM)
+
+
+def bind_to_parent() -> None:
+    """In a child started by `run_group`: die, with everything this process started, when the
+    parent dies. Linux only (prctl PR_SET_PDEATHSIG); elsewhere a killed parent can leave it running."""
+    parent = os.environ.pop(PARENT_ENV, None)  # popped: grandchildren are not bound to this parent
+    if parent is None or not sys.platform.startswith("linux") or os.getpgrp() != os.getpid():
+        return
+    signal.signal(signal.SIGTERM, _kill_own_group)
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != int(parent):  # the parent died before the request took effect
+        _kill_own_group()
+
+
+def run_group(
+    cmd: list[str],
+    timeout_s: float,
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    log: IO[str] | None = None,
+) -> tuple[int | None, str, str]:
+    """Run `cmd` in a new process group: (exit code, stdout, stderr), exit code None on timeout.
+
+    On a timeout, or any exception here (Ctrl-C, SIGTERM turned into `Interrupted`), the whole
+    group is killed before this returns or raises. Output goes to `log` when given (then the
+    strings are empty), else it is returned."""
+    env = {**(os.environ if env is None else env), PARENT_ENV: str(os.getpid())}
+    proc = subprocess.Popen(
+        cmd,
+        env=env,
+        cwd=cwd,
+        stdout=log if log is not None else subprocess.PIPE,
+        stderr=subprocess.STDOUT if log is not None else subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout_s)
+        return proc.returncode, out or "", err or ""
+    except subprocess.TimeoutExpired:
+        kill_group(proc.pid)  # the child is not reaped yet, so its group id cannot have been reused
+        out, err = proc.communicate()
+        return None, out or "", err or ""
+    except BaseException:
+        if proc.returncode is None:
+            kill_group(proc.pid)
+        proc.wait()
+        raise
