@@ -45,6 +45,8 @@ def analyze(session: nox.Session, torch: str, transformers: str) -> None:
     install(session, torch, transformers)
     for scenario in session.posargs or SCENARIOS:
         session.run("python", "-m", "analyzer", "analyze", "--scenario", scenario)
+    # the issue reports and the index read every run folder, matrix and verification on disk
+    session.run("python", "-m", "analyzer", "report")
 
 
 @nox.session

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -167,11 +168,16 @@ def run(
         files.write_json(staging / "summary.json", summary)
         files.write_text(staging / report.COLLECT_ENV, collect_env())
         timings.move_out(staging)
+        if findings and shutil.which("dot"):  # pictures need Graphviz; `python -m analyzer draw` says how to get it
+            if progress:
+                progress("drawing the def-use slices and layer traces")
+            from . import draw
+
+            draw.draw_run(staging)
+        report.write_run(staging, reports_dir)
         files.replace_dir(staging, final)
     except BaseException:
         # an interrupted run leaves no staging folder behind; the previous report stays intact
-        import shutil
-
         shutil.rmtree(staging, ignore_errors=True)
         raise
     summary["path"] = str(final)

@@ -86,6 +86,7 @@ def run_child(scenario_name: str, variant: str, out_dir: Path) -> int:
 
 
 _CACHE_HASH = re.compile(r"\b[0-9a-z]{50,}\b")
+_CACHE_SUBDIR = re.compile(r"/[0-9a-z]{2}/<hash>")
 
 
 def machine_prefixes() -> list[tuple[str, str]]:
@@ -120,7 +121,8 @@ def portable(data: Any, prefixes: list[tuple[str, str]]) -> Any:
     if isinstance(data, str):
         for prefix, name in prefixes:
             data = data.replace(prefix, name)
-        return _CACHE_HASH.sub("<hash>", data)
+        # the cache's two-letter folder is the head of that hash: it goes with it
+        return _CACHE_SUBDIR.sub("/<hash>", _CACHE_HASH.sub("<hash>", data))
     if isinstance(data, dict):
         return {k: portable(v, prefixes) for k, v in data.items()}
     if isinstance(data, list):

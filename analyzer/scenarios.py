@@ -107,8 +107,6 @@ def _run_mask(variant: str, recorder: Any) -> list[dict[str, Any]]:
     return calls
 
 
-def _compare(call: dict[str, Any], thunk: Callable[[], Any], expected: Any) -> dict[str, Any]:
-    import torch
 def _async_variants() -> list[str]:
     from . import asynctests
 
@@ -122,6 +120,8 @@ def _run_async_tests(variant: str, recorder: Any) -> list[dict[str, Any]]:
     return asynctests.run(variant, recorder)
 
 
+def _compare(call: dict[str, Any], thunk: Callable[[], Any], expected: Any) -> dict[str, Any]:
+    import torch
 
     try:
         got = thunk()
@@ -288,6 +288,12 @@ SCENARIOS: dict[str, Scenario] = {
             _run_mask,
         ),
         Scenario(
+            "async-tests-flaky",
+            "async tests sharing one compiled mask builder (dynamic=None): alone, in fixed orders, and with asyncio.gather",
+            _async_variants,
+            _run_async_tests,
+        ),
+        Scenario(
             "tiny-llama-generate",
             "random-weight 2-layer Llama, compiled forward, greedy generate on a left-padded batch",
             lambda: ["auto"],
@@ -335,9 +341,3 @@ def get(name: str) -> Scenario:
     except KeyError:
         known = ", ".join(sorted(SCENARIOS))
         raise UnknownScenario(f"unknown scenario {name!r} (known: {known})") from None
-        Scenario(
-            "async-tests-flaky",
-            "async tests sharing one compiled mask builder (dynamic=None): alone, in fixed orders, and with asyncio.gather",
-            _async_variants,
-            _run_async_tests,
-        ),
