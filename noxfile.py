@@ -121,6 +121,22 @@ def matrix(session: nox.Session, torch: str, transformers: str) -> None:
             shutil.rmtree(session.virtualenv.location, ignore_errors=True)
 
 
+@nox.session(reuse_venv=False)
+@nox.parametrize("torch", ["2.9.1", "2.10.0", "2.11.0", "2.12.1", "2.14.1"])
+def verify_patches(session: nox.Session, torch: str) -> None:
+    """The PyTorch patch of each release that `verify` does not cover, applied to that release and
+    checked by its own regression test (patched: passes; unpatched: fails on 2.9–2.12, where the bug is).
+
+    Throwaway environments, removed afterwards (a CUDA build of torch is about 6.7 GB)."""
+    install(session, torch, "5.23.0")
+    session.install("expecttest")
+    try:
+        session.run("python", "-m", "analyzer", "verify", "--upstream-only")
+    finally:
+        if session.virtualenv.location:
+            shutil.rmtree(session.virtualenv.location, ignore_errors=True)
+
+
 @nox.session
 def apply(session: nox.Session) -> None:
     """Apply a fix to your tree: `nox -s apply -- --project transformers|pytorch PATH [--check] [--reverse]`."""

@@ -449,4 +449,5 @@ def run_upstream(reports: Path) -> Path:
     upstream = upstream_tests()
     files.write_json(folder / "upstream_tests.json", upstream)
     files.write_text(folder / "upstream_tests.md", upstream_table(upstream, env))
+    write_overview(reports / "verify")
     return folder
