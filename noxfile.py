@@ -124,10 +124,10 @@ def matrix(session: nox.Session, torch: str, transformers: str) -> None:
 @nox.session(reuse_venv=False)
 @nox.parametrize("torch", ["2.9.1", "2.10.0", "2.11.0", "2.12.1", "2.14.1"])
 def verify_patches(session: nox.Session, torch: str) -> None:
-    """The PyTorch patch of each release that `verify` does not cover, applied to that release and
-    checked by its own regression test (patched: passes; unpatched: fails on 2.9–2.12, where the bug is).
+    """Each PyTorch release's patch that `verify` does not cover, checked by its own regression test.
 
-    Throwaway environments, removed afterwards (a CUDA build of torch is about 6.7 GB)."""
+    The test must pass patched, and fail unpatched on 2.9–2.12, where the bug is. Throwaway
+    environments, removed afterwards (a CUDA build of torch is about 6.7 GB)."""
     install(session, torch, "5.23.0")
     session.install("expecttest")
     try:
