@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from importlib.metadata import version
@@ -91,12 +90,10 @@ REPRO_TIMEOUT_S = 1800
 
 def make_repros(run_dir: Path, timeout_s: float = REPRO_TIMEOUT_S) -> dict[str, Any]:
     """`python -m analyzer repro` in its own process: it imports torch and compiles, this process does neither."""
-    with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache:
-        env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache}
-        cmd = [sys.executable, "-m", "analyzer", "repro", str(run_dir)]
-        rc, _, stderr = procs.run_group(cmd, timeout_s, env=env)  # a hang is killed with the compilers it started
-        if rc is None:
-            return {"status": "timeout", "seconds": timeout_s}
+    cmd = [sys.executable, "-m", "analyzer", "repro", str(run_dir)]
+    rc, _, stderr = procs.run_fresh_cache(cmd, timeout_s)  # a hang is killed with the compilers it started
+    if rc is None:
+        return {"status": "timeout", "seconds": timeout_s}
     if (run_dir / "repro.json").is_file():
         return {"status": "ok" if rc == 0 else "not-verified", **files.read_json(run_dir / "repro.json")}
     return {"status": "failed", "stderr": stderr.strip().splitlines()[-1:]}

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import files, oracle, patches, timings
+from . import files, oracle, patches, procs, timings
 
 MINIFIER_TIMEOUT_S = 1200
 _SYMBOL = re.compile(r"\bs\d+\b")
@@ -30,15 +30,10 @@ _SYM_SIZE = ("sym_size", "sym_stride", "sym_numel", "sym_storage_offset")
 
 def _run(cmd: list[str], cwd: Path, timeout_s: float, env: dict[str, str] | None = None) -> dict[str, Any]:
     """One timed child process with its own Inductor cache; a hang is killed and reported as such."""
-    with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache:
-        full_env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache, **(env or {})}
-        started = time.perf_counter()
-        try:
-            proc = subprocess.run(cmd, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout_s)
-            rc, out = proc.returncode, proc.stdout + proc.stderr
-        except subprocess.TimeoutExpired as exc:
-            rc, out = None, f"timed out after {timeout_s}s\n{exc.stdout or ''}{exc.stderr or ''}"
-        return {"rc": rc, "seconds": round(time.perf_counter() - started, 2), "output": out}
+    started = time.perf_counter()
+    rc, stdout, stderr = procs.run_fresh_cache(cmd, timeout_s, env=env, cwd=cwd)
+    out = stdout + stderr if rc is not None else f"timed out after {timeout_s}s\n{stdout}{stderr}"
+    return {"rc": rc, "seconds": round(time.perf_counter() - started, 2), "output": out}
 
 
 def _last_error_line(output: str) -> str | None:

@@ -134,12 +134,10 @@ def run_variant(scenario_name: str, variant: str, out_dir: Path, timeout_s: floa
     """Start the child in its own process group, so a hang is killed with everything it spawned."""
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache:
-        env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache, "PYTHONUNBUFFERED": "1"}
-        cmd = [sys.executable, "-m", "analyzer", "_capture-child", scenario_name, variant, str(out_dir)]
-        with open(out_dir / "child.log", "w", encoding="utf-8") as log:
-            rc, _, _ = procs.run_group(cmd, timeout_s, env=env, log=log)
-        status = "timeout" if rc is None else "ok" if rc == 0 and (out_dir / "capture.json").exists() else "crashed"
+    cmd = [sys.executable, "-m", "analyzer", "_capture-child", scenario_name, variant, str(out_dir)]
+    with open(out_dir / "child.log", "w", encoding="utf-8") as log:
+        rc, _, _ = procs.run_fresh_cache(cmd, timeout_s, env={"PYTHONUNBUFFERED": "1"}, log=log)
+    status = "timeout" if rc is None else "ok" if rc == 0 and (out_dir / "capture.json").exists() else "crashed"
     return VariantRun(variant, out_dir.name, status, rc, round(time.perf_counter() - started, 2))
 
 

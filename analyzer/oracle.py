@@ -8,16 +8,15 @@ any error is how a minifier ends on a graph that shows nothing.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 import signal
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from . import procs
 
 _UNDECLARED = re.compile(r"error: (?:.(?P<gcc>tmp\w+). was not declared in this scope|use of undeclared identifier .(?P<clang>tmp\w+).)")
 
@@ -145,17 +144,12 @@ def reproduces_in_process(fn: Callable[..., Any], inputs: tuple, screen: bool = 
 def run_script(script: Path, assert_indirect: bool = True, timeout_s: float = 300) -> tuple[int, str]:
     """Run a repro script in a fresh process with its own Inductor cache; (exit code, output)."""
     script = script.resolve()  # the child runs in the script's folder, so a relative path would miss
-    with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache:
-        env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache}
-        prelude = "" if assert_indirect else "import torch._inductor.config as c; c.assert_indirect_indexing = False; "
-        code = f"{prelude}import runpy, sys; sys.argv = [{str(script)!r}]; runpy.run_path({str(script)!r}, run_name='__main__')"
-        try:
-            proc = subprocess.run(
-                [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout_s, cwd=script.parent
-            )
-        except subprocess.TimeoutExpired:
-            return 124, f"timed out after {timeout_s}s"
-        return proc.returncode, proc.stdout + proc.stderr
+    prelude = "" if assert_indirect else "import torch._inductor.config as c; c.assert_indirect_indexing = False; "
+    code = f"{prelude}import runpy, sys; sys.argv = [{str(script)!r}]; runpy.run_path({str(script)!r}, run_name='__main__')"
+    rc, stdout, stderr = procs.run_fresh_cache([sys.executable, "-c", code], timeout_s, cwd=script.parent)
+    if rc is None:
+        return 124, f"timed out after {timeout_s}s"
+    return rc, stdout + stderr
 
 
 def verify_script(script: Path, timeout_s: float = 300) -> dict[str, Any]:

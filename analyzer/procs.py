@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import IO, Any
 
@@ -64,6 +65,23 @@ def bind_to_parent() -> None:
         return
     if os.getppid() != int(parent):  # the parent died before the request took effect
         _kill_own_group()
+
+
+def run_fresh_cache(
+    cmd: list[str],
+    timeout_s: float,
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    log: IO[str] | None = None,
+) -> tuple[int | None, str, str]:
+    """`run_group` with a `TORCHINDUCTOR_CACHE_DIR` of its own, removed afterwards.
+
+    Every child that compiles runs this way: a cache hit left by an earlier compile would skip the
+    very compile being observed, and a shared cache is what one job deletes under another."""
+    with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache:
+        full_env = {**os.environ, **(env or {}), "TORCHINDUCTOR_CACHE_DIR": cache}
+        return run_group(cmd, timeout_s, env=full_env, cwd=cwd, log=log)
 
 
 def run_group(

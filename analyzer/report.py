@@ -408,7 +408,7 @@ def transformers_issue(run: Run, reports_dir: Path) -> str:
     source = (finding or {}).get("source") or {}
     failing = _failing_call(run)
     out = [
-        f"# SDPA mask builder fails to compile with dynamic shapes on CPU (torch ≤ 2.12): `padding_mask[batch_idx, kv_idx]`"
+        "# SDPA mask builder fails to compile with dynamic shapes on CPU (torch ≤ 2.12): `padding_mask[batch_idx, kv_idx]`"
         if run.lost
         else "# SDPA mask builder under torch.compile: the padding gather keeps an indirect bounds check",
         "",

@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import re
-import subprocess
 import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from . import files, kernel, patches
+from . import files, kernel, patches, procs
 
 KINDS = ("causal", "sliding", "chunked", "bidirectional")
 RECOMPILE_LIMIT = 64  # above Dynamo's 8, so the suite never falls back to eager and hides a failure
@@ -178,7 +176,7 @@ def suite(examples: int) -> dict[str, Any]:
                     args = (mask, case.q_offset, case.q_length, case.kv_length, case.kv_offset)
                     try:
                         expected = build(*args)
-                    except Exception as exc:  # a case eager itself rejects is no evidence either way
+                    except Exception:  # a case eager itself rejects is no evidence either way
                         tally["eager-error"] += 1
                         continue
                     if case.kv_offset not in compiled:
@@ -299,15 +297,14 @@ def run_config(name: str, examples: int, timeout_s: float = 3600) -> dict[str, A
                     stack.enter_context(patches.applied("transformers", tf_dir, series=candidate_series(version)))
                 else:
                     stack.enter_context(patches.applied(part, torch_dir if part == "pytorch" else tf_dir))
-            with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache, tempfile.TemporaryDirectory() as tmp:
+            with tempfile.TemporaryDirectory() as tmp:
                 out = Path(tmp) / "suite.json"
-                env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache}
                 cmd = [sys.executable, "-m", "analyzer", "_verify-suite", str(examples), str(out)]
-                try:
-                    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout_s)
-                    result = files.read_json(out) if out.is_file() else {"error": (proc.stderr.strip().splitlines() or ["no output"])[-1]}
-                except subprocess.TimeoutExpired:
+                rc, _, stderr = procs.run_fresh_cache(cmd, timeout_s)
+                if rc is None:
                     result = {"error": f"suite timed out after {timeout_s}s"}
+                else:
+                    result = files.read_json(out) if out.is_file() else {"error": (stderr.strip().splitlines() or ["no output"])[-1]}
     except patches.PatchError as exc:
         result = {"error": f"patch: {exc}"}
     return {"config": name, **result}
@@ -412,19 +409,15 @@ def upstream_tests(timeout_s: float = 1800) -> list[dict[str, Any]]:
             continue
         tests = {k: v for p in series for k, v in new_test_files(p.read_text(encoding="utf-8")).items()}
         for patched in (True, False):
-            with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache:
+            with tempfile.TemporaryDirectory() as tmp:
                 for rel, text in tests.items():
                     (Path(tmp) / rel).parent.mkdir(parents=True, exist_ok=True)
                     (Path(tmp) / rel).write_text(text, encoding="utf-8")
                 cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests]
-                env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": cache}
                 context = patches.applied(project, path) if patched else contextlib.nullcontext()
                 with context:
-                    try:
-                        proc = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=timeout_s)
-                        rc, tail = proc.returncode, (proc.stdout.strip().splitlines() or [""])[-1]
-                    except subprocess.TimeoutExpired:
-                        rc, tail = None, f"timed out after {timeout_s}s"
+                    rc, stdout, _ = procs.run_fresh_cache(cmd, timeout_s, cwd=Path(tmp))
+                    tail = (stdout.strip().splitlines() or [""])[-1] if rc is not None else f"timed out after {timeout_s}s"
             results.append({"project": project, "tests": sorted(tests), "patched": patched, "exit_code": rc, "summary": tail})
     return results
 
