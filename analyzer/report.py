@@ -147,7 +147,10 @@ def _compiler_errors(run: Run, variant: str, label: str) -> tuple[str, str]:
 
 def _kernel_excerpt(run: Run, finding: dict[str, Any]) -> str:
     lines = run.kernel_lines(finding["file"])
-    marks = {finding["line"]: "use", finding.get("related_line"): "declaration"}
+    if finding["kind"] == "check-after-load":
+        marks = {finding["line"]: "the check", finding.get("related_line"): "the load it guards, before it"}
+    else:
+        marks = {finding["line"]: "use", finding.get("related_line"): "declaration"}
     low = max(1, min(n for n in marks if n) - 2)
     high = min(len(lines), max(n for n in marks if n) + 1)
     out = []

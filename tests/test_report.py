@@ -79,6 +79,9 @@ def test_fixed_torch_report_is_about_the_late_check():
     assert text.startswith("# [inductor][cpu] Indirect-index bounds check runs after the load it guards")
     assert "patches/pytorch/2.13.0/" in text
     assert report.verdict(run).startswith("compiles")
+    finding = report._key_finding(run)
+    assert f"{finding['related_line']:>4} | " in text and "// <- the load it guards, before it" in text
+    assert "// <- declaration" not in text
 
 
 def test_missing_matrix_and_verify_are_said_not_invented(tmp_path):
