@@ -60,7 +60,7 @@ def _call_summary(data: dict[str, Any]) -> list[dict[str, Any]]:
     for call in data["calls"]:
         error = call.get("error") or {}
         message = error.get("message", "")
-        first_error = next((line.split("error:", 1)[1].strip() for line in message.splitlines() if "error:" in line), None)
+        first_error = capture.first_compiler_error(message)
         out.append(
             {
                 "label": call["label"],

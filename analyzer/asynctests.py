@@ -80,10 +80,12 @@ def variants() -> list[str]:
 
 def _error_line(exc: BaseException) -> str:
     """The compiler's first error, or the exception's first line: no paths, the same on every run."""
+    from .capture import first_compiler_error
+
     text = str(exc)
-    for line in text.splitlines():
-        if "error:" in line:
-            return line.split("error:", 1)[1].strip()
+    found = first_compiler_error(text)
+    if found is not None:
+        return found
     first = text.strip().splitlines()[0] if text.strip() else ""
     return f"{type(exc).__name__}: {first}"[:300]
 

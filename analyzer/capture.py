@@ -130,6 +130,12 @@ def portable(data: Any, prefixes: list[tuple[str, str]]) -> Any:
     return data
 
 
+def first_compiler_error(message: str) -> str | None:
+    """The text of the compiler's first `error:` line in a failed call's message, or None. It
+    names the identifier and says nothing of paths, so it reads the same on every machine."""
+    return next((line.split("error:", 1)[1].strip() for line in message.splitlines() if "error:" in line), None)
+
+
 def run_variant(scenario_name: str, variant: str, out_dir: Path, timeout_s: float) -> VariantRun:
     """Start the child in its own process group, so a hang is killed with everything it spawned."""
     out_dir.mkdir(parents=True, exist_ok=True)

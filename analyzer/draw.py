@@ -31,7 +31,6 @@ import html
 import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -578,7 +577,7 @@ def draw_run(run_dir: Path) -> list[Path]:
         raise MissingGraphviz(
             f"Graphviz's 'dot' executable was not found on PATH; {INSTALL_HINT}; the .dot sources are in {final}"
         )
-    staging = Path(tempfile.mkdtemp(dir=run_dir, prefix=f".{PICTURES}-staging-"))
+    staging = files.staging_dir(run_dir, PICTURES)  # named for this process; a killed run's is removed
     try:
         written = []
         for name, graph in graphs:

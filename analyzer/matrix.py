@@ -372,7 +372,6 @@ def agreement_line(result: dict[str, Any]) -> str:
 def render_markdown(matrix: dict[str, Any]) -> str:
     """torch releases as rows, transformers releases as columns, then details and the agreement."""
     cells = matrix["cells"]
-    key = lambda t, tf: f"torch-{t}-transformers-{tf}"  # noqa: E731
     lines = [
         f"# Version matrix: `{matrix['scenario']}`",
         "",
@@ -385,7 +384,7 @@ def render_markdown(matrix: dict[str, Any]) -> str:
         "|---|" + "---|" * len(matrix["transformers"]),
     ]
     for t in matrix["torch"]:
-        lines.append(f"| {t} | " + " | ".join(_cell_text(cells.get(key(t, tf))) for tf in matrix["transformers"]) + " |")
+        lines.append(f"| {t} | " + " | ".join(_cell_text(cells.get(cell_name(t, tf))) for tf in matrix["transformers"]) + " |")
     lines += ["", agreement_line(matrix["agreement"]), "", "| cell | torch build | first compiler error | check_bounds sha256 |", "|---|---|---|---|"]
     for name, cell in cells.items():
         error = (cell.get("first_compiler_error") or "").replace("|", "\\|")

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from . import files, kernel, patches
+from . import files, kernel, matrix, patches
 
 PYTORCH, TRANSFORMERS = "issue-pytorch.md", "issue-transformers.md"
 COLLECT_ENV = "collect_env.txt"
@@ -41,10 +41,6 @@ def _no_paths(text: str) -> str:
     return _DIRS.sub(lambda m: m.group(1), text)
 
 
-def _release(version: str) -> str:
-    return patches.release(version)
-
-
 def _fence(text: str, lang: str = "") -> str:
     ticks = "````" if "```" in text else "```"
     return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}"
@@ -67,7 +63,7 @@ class Run:
         """From the captured versions; a run whose every capture crashed has only its folder name."""
         recorded = (self.summary.get("versions") or {}).get(dist)
         if recorded:
-            return _release(recorded)
+            return patches.release(recorded)
         match = re.fullmatch(r"torch-(?P<torch>[^-]+)-transformers-(?P<transformers>[^-]+)", self.summary.get("run", self.path.name))
         return match[dist] if match else "unknown"
 
@@ -182,38 +178,22 @@ def _cse_sentence(finding: dict[str, Any]) -> str:
     )
 
 
-def _vkey(version: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in re.findall(r"\d+", version)[:3])
-
-
-def _matrix(reports_dir: Path) -> list[dict[str, Any]]:
-    """Cells of `reports/matrix.json` as {torch, transformers, status}, in version order."""
-    path = reports_dir / "matrix.json"
-    if not path.is_file():
-        return []
-    cells = files.read_json(path).get("cells", {})
-    out = []
-    for name, c in cells.items():
-        match = re.fullmatch(r"torch-(?P<torch>[^-]+)-transformers-(?P<transformers>[^-]+)", name)
-        if match:
-            out.append({"torch": match["torch"], "transformers": match["transformers"], "status": c.get("status", "?")})
-    return sorted(out, key=lambda c: (_vkey(c["torch"]), _vkey(c["transformers"])))
-
-
 _CELL = {"fail": "**fails**", "pass": "compiles, matches eager", "not-installable": "could not be installed"}
 
 
 def _matrix_section(reports_dir: Path) -> str:
-    cells = _matrix(reports_dir)
-    if not cells:
+    """The matrix's verdicts as a table; `reports/matrix.json` already lists its releases in order."""
+    path = reports_dir / "matrix.json"
+    if not path.is_file():
         return "Not measured yet: `nox -s matrix` writes `reports/matrix.json`."
-    torches = sorted({c["torch"] for c in cells}, key=_vkey)
-    tfs = sorted({c["transformers"] for c in cells}, key=_vkey)
-    by = {(c["torch"], c["transformers"]): c["status"] for c in cells}
+    data = files.read_json(path)
+    status = {name: cell.get("status", "?") for name, cell in data["cells"].items()}
+    torches, tfs = data["torch"], data["transformers"]
     rows = ["| torch | " + " | ".join(f"transformers {t}" for t in tfs) + " |", "|---|" + "---|" * len(tfs)]
     for t in torches:
-        rows.append(f"| {t} | " + " | ".join(_CELL.get(by.get((t, tf), ""), by.get((t, tf), "not run")) for tf in tfs) + " |")
-    failing = [t for t in torches if any(by.get((t, tf)) == "fail" for tf in tfs)]
+        cells = [status.get(matrix.cell_name(t, tf), "not run") for tf in tfs]
+        rows.append(f"| {t} | " + " | ".join(_CELL.get(c, c) for c in cells) + " |")
+    failing = [t for t in torches if any(status.get(matrix.cell_name(t, tf)) == "fail" for tf in tfs)]
     line = f"Fails here on torch {', '.join(failing)}." if failing else "No release fails in the matrix."
     return "\n".join(rows) + f"\n\n{line} Measured by `nox -s matrix` with the `sdpa-mask-decode` scenario, one environment per cell."
 
