@@ -19,6 +19,7 @@ import tree_sitter_cpp
 
 TRACKED = re.compile(r"^tmp(\d+|_\w+)\w*$")
 INDEX_VAR = re.compile(r"^x\d+\w*$")
+_RECORDED = re.compile(r"^(?:tmp(?:\d+|_\w+)\w*|x\d+\w*)$")  # TRACKED or INDEX_VAR, in one match
 POINTER = re.compile(r"^in_(out_)?ptr\d+$")
 BOUNDS_MESSAGE = "index out of bounds"
 
@@ -230,6 +231,7 @@ class _Builder:
     def __init__(self, source: bytes, line_offset: int) -> None:
         self.source = source
         self.lines = source.decode("utf-8", "replace").splitlines()
+        self.stripped: dict[int, str] = {}  # a line's stripped text, once per line however many uses it holds
         self.line_offset = line_offset
         self.scopes: list[Scope] = []
         self.decls: list[Decl] = []
@@ -237,6 +239,7 @@ class _Builder:
         self.loads: list[Load] = []
         self.checks: list[Check] = []
         self.in_check = False
+        self.pending: list[tuple[Load, int, int]] = []  # loads whose index variables are named after the walk
 
     def line_of(self, node: tree_sitter.Node) -> int:
         return node.start_point.row + 1 + self.line_offset
@@ -257,6 +260,7 @@ class _Builder:
         if body is not None:
             for child in body.children:
                 self.visit(child, root)
+        self._name_load_indices()
         return FunctionModel(name, self.scopes, self.decls, self.uses, self.loads, self.checks, *self._def_use())
 
     def _scope_kind(self, node: tree_sitter.Node) -> tuple[str, str]:
@@ -332,7 +336,7 @@ class _Builder:
             ident = _declarator_name(child)
             name = _text(ident) if ident is not None else None
             key = None
-            if ident is not None and name and (TRACKED.match(name) or INDEX_VAR.match(name)):
+            if ident is not None and name and _RECORDED.match(name):
                 self.decls.append(
                     Decl(name, scope, ident.end_byte, self.line_of(ident), ident.start_point.column + 1)
                 )
@@ -371,8 +375,16 @@ class _Builder:
         return True
 
     def _add_load(self, pointer: str, index: tree_sitter.Node, scope: int, at: tree_sitter.Node, defines: DeclKey | None) -> None:
-        names = sorted({name for name in map(_text, _identifiers(index)) if TRACKED.match(name) or INDEX_VAR.match(name)})
-        self.loads.append(Load(pointer, names, scope, at.start_byte, self.line_of(at), defines))
+        # the index's variables are the uses the walk records inside it: named once the walk is done
+        self.loads.append(Load(pointer, [], scope, at.start_byte, self.line_of(at), defines))
+        self.pending.append((self.loads[-1], index.start_byte, index.end_byte))
+
+    def _name_load_indices(self) -> None:
+        uses = sorted((u.byte, u.name) for u in self.uses)
+        for load, start, end in self.pending:
+            first = bisect.bisect_left(uses, (start, ""))
+            last = bisect.bisect_left(uses, (end, ""))
+            load.index_vars = sorted({name for _, name in uses[first:last]})
 
     def _subscript_load(self, node: tree_sitter.Node, scope: int, defines: DeclKey | None) -> None:
         base = node.child_by_field_name("argument")
@@ -398,12 +410,15 @@ class _Builder:
             self._add_load(_text(left), right, scope, node, defines)
 
     def _use(self, node: tree_sitter.Node, scope: int, defines: DeclKey | None) -> None:
-        name = _text(node)
-        if not (TRACKED.match(name) or INDEX_VAR.match(name)):
+        start = node.start_byte
+        name = self.source[start : node.end_byte].decode("utf-8", "replace")
+        if _RECORDED.match(name) is None:
             return
         row, column = node.start_point
-        text = self.lines[row].strip() if row < len(self.lines) else ""
-        self.uses.append(Use(name, scope, node.start_byte, row + 1 + self.line_offset, column + 1, text, self.in_check, defines))
+        text = self.stripped.get(row)
+        if text is None:
+            text = self.stripped[row] = self.lines[row].strip() if row < len(self.lines) else ""
+        self.uses.append(Use(name, scope, start, row + 1 + self.line_offset, column + 1, text, self.in_check, defines))
 
     def _def_use(self) -> tuple[dict[tuple[str, int], DeclKey], dict[DeclKey, list[tuple[str, int]]]]:
         """Which declaration reaches each use (the last one before it in the innermost enclosing

@@ -108,6 +108,17 @@ def _analyze(item: KernelText) -> list[kernel.Finding] | str:
     return findings
 
 
+_FORKED_ITEMS: list[KernelText] = []  # the kernels a forked worker inherits from `scan`
+
+
+def _analyze_span(span: tuple[int, int]) -> list[list[kernel.Finding] | str]:
+    return [_analyze(item) for item in _FORKED_ITEMS[span[0] : span[1]]]
+
+
+def _analyze_items(items: list[KernelText]) -> list[list[kernel.Finding] | str]:
+    return [_analyze(item) for item in items]
+
+
 def cpus() -> int:
     """The CPUs this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -129,14 +140,21 @@ def scan(paths: list[str], jobs: int | None = None) -> list[kernel.Finding]:
     if count == 1:
         results: Any = map(_analyze, items)
     else:
-        # fork shares the parser already loaded here; without it (or with threads running) each
-        # worker starts afresh
-        method = "fork" if "fork" in mp.get_all_start_methods() and threading.active_count() == 1 else "spawn"
-        pool = concurrent.futures.ProcessPoolExecutor(count, mp_context=mp.get_context(method))
+        chunk = max(1, len(items) // (count * 8))
+        spans = [(i, min(i + chunk, len(items))) for i in range(0, len(items), chunk)]
+        # fork shares the parser already loaded here, and the kernel texts: a worker is sent where
+        # its chunk starts and ends, not the chunk's source. Without fork (or with threads
+        # running) each worker starts afresh and is sent its texts.
+        forked = "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+        global _FORKED_ITEMS
+        _FORKED_ITEMS = items if forked else []
+        pool = concurrent.futures.ProcessPoolExecutor(count, mp_context=mp.get_context("fork" if forked else "spawn"))
         try:
-            results = list(pool.map(_analyze, items, chunksize=max(1, len(items) // (count * 8))))
+            tasks = spans if forked else [items[a:b] for a, b in spans]
+            results = [r for part in pool.map(_analyze_span if forked else _analyze_items, tasks) for r in part]
         finally:  # interrupted: the chunks not started yet are dropped, not analysed first
             pool.shutdown(wait=True, cancel_futures=True)
+            _FORKED_ITEMS = []
     findings: list[kernel.Finding] = []
     for item, result in zip(items, results):
         if isinstance(result, str):

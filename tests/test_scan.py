@@ -107,3 +107,23 @@ def test_workers_find_what_one_process_finds_in_the_same_order(tmp_path):
     for jobs in (1, 2):
         with pytest.raises(scan.BadInput, match=r"005\.cpp: unparseable C\+\+"):
             scan.scan([str(tmp_path)], jobs=jobs)
+
+
+def test_workers_started_afresh_find_what_forked_workers_find(tmp_path):
+    """With a thread running, workers cannot be forked and are sent the kernel texts instead."""
+    import threading
+
+    from analyzer import scan
+
+    for i, path in enumerate(kernels(AFFECTED)):
+        (tmp_path / f"{i:03d}.cpp").write_text(path.read_text())
+    forked = scan.scan([str(tmp_path)], jobs=2)
+    release = threading.Event()
+    waiter = threading.Thread(target=release.wait)
+    waiter.start()
+    try:
+        spawned = scan.scan([str(tmp_path)], jobs=2)
+    finally:
+        release.set()
+        waiter.join()
+    assert forked and [f.to_dict() for f in spawned] == [f.to_dict() for f in forked]
