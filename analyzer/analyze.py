@@ -88,10 +88,19 @@ def collect_env() -> str:
 REPRO_TIMEOUT_S = 1800
 
 
-def make_repros(run_dir: Path, timeout_s: float = REPRO_TIMEOUT_S) -> dict[str, Any]:
-    """`python -m analyzer repro` in its own process: it imports torch and compiles, this process does neither."""
-    cmd = [sys.executable, "-m", "analyzer", "repro", str(run_dir)]
-    rc, _, stderr = procs.run_fresh_cache(cmd, timeout_s)  # a hang is killed with the compilers it started
+def start_repro_worker(run_started: float) -> procs.Child:
+    """`python -m analyzer repro --from-stdin`, started before the capture: it imports torch, probes
+    the vector ISA and warms Inductor up while the capture runs, then waits to be told the run
+    folder. This process imports and compiles nothing."""
+    from . import repro
+
+    cmd = [sys.executable, "-m", "analyzer", "repro", "--from-stdin"]
+    return procs.Child(cmd, env={repro.RUN_STARTED_ENV: repr(run_started)})
+
+
+def make_repros(run_dir: Path, worker: procs.Child, timeout_s: float = REPRO_TIMEOUT_S) -> dict[str, Any]:
+    """The repros of `run_dir`, by the worker `start_repro_worker` started; a hang is killed with the compilers it started."""
+    rc, _, stderr = worker.wait(timeout_s, input=f"{run_dir}\n")
     if rc is None:
         return {"status": "timeout", "seconds": timeout_s}
     if (run_dir / "repro.json").is_file():
@@ -108,6 +117,7 @@ def run(
     variants: list[str] | None = None,
 ) -> dict[str, Any]:
     """Run the scenario's variants (all, or those named); returns the summary also written as `summary.json`."""
+    run_started = time.time()
     scenario = scenarios.get(scenario_name)
     known = scenario.variants()
     unknown = [v for v in variants or [] if v not in known]
@@ -121,6 +131,7 @@ def run(
     variants = variants or known
     summary: dict[str, Any] = {"scenario": scenario_name, "run": final.name, "variants": []}
     findings: list[dict[str, Any]] = []
+    worker = start_repro_worker(run_started) if repro else None
     try:
         for variant in variants:
             if progress:
@@ -153,10 +164,12 @@ def run(
         summary["status"] = "ok" if all(v["status"] == "ok" for v in summary["variants"]) else "failed"
         summary["findings"] = dict(Counter(f["kind"] for f in findings))
         files.write_json(staging / "findings.json", findings)
-        if repro and any(f["kind"] in kernel.LOST and f.get("source") for f in findings):
+        if worker is not None and any(f["kind"] in kernel.LOST and f.get("source") for f in findings):
             if progress:
                 progress("minimizing and verifying repros (each candidate compiled, each script rerun in a fresh process)")
-            summary["repro"] = make_repros(staging)
+            summary["repro"] = make_repros(staging, worker)
+        elif worker is not None:
+            worker.kill()  # nothing to reproduce
         from . import explain
 
         flakiness = explain.write(staging)  # flakiness.md, for a scenario that records its tests' orders
@@ -175,6 +188,8 @@ def run(
         files.replace_dir(staging, final)
     except BaseException:
         # an interrupted run leaves no staging folder behind; the previous report stays intact
+        if worker is not None:
+            worker.kill()
         shutil.rmtree(staging, ignore_errors=True)
         raise
     summary["path"] = str(final)

@@ -88,12 +88,20 @@ def cmd_capture(args: argparse.Namespace) -> int:
 def cmd_repro(args: argparse.Namespace) -> int:
     from . import repro, timings
 
-    run = Path(args.run)
-    if not (run / "findings.json").is_file():
-        return _error(f"{run}: not an analyze run folder (no findings.json)")
+    if args.from_stdin == (args.run is not None):
+        return _error("give a run folder, or --from-stdin to read it once warmed up, not both")
     problem = _cannot_run()
     if problem:
         return _error(problem)
+    if args.from_stdin:
+        repro.warm_up()
+        line = sys.stdin.readline().strip()
+        if not line:
+            return EXIT_CLEAN  # the run found nothing to reproduce
+        args.run = line
+    run = Path(args.run)
+    if not (run / "findings.json").is_file():
+        return _error(f"{run}: not an analyze run folder (no findings.json)")
     try:
         result = repro.make(run)
     except LookupError as exc:
@@ -355,6 +363,16 @@ def _print_table(summary: dict) -> None:
             console.print(f"{name}: {ops}, {state}")
 
 
+def _exit_now(code: int) -> None:
+    """End a child whose work is on disk without the interpreter's teardown: unloading torch
+    takes about a second, and the parent waits for it."""
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     procs.bind_to_parent()  # a child of a capture or analyze run dies with it
@@ -362,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
         from . import capture
 
         _, scenario, variant, out = argv
-        return capture.run_child(scenario, variant, Path(out))
+        _exit_now(capture.run_child(scenario, variant, Path(out)))
     if argv[:1] == ["_verify-suite"]:
         from . import files, verify
 
@@ -404,7 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     p_cap.set_defaults(func=cmd_capture)
 
     p_rep = sub.add_parser("repro", help="write and verify minimal repros for an analyze run folder")
-    p_rep.add_argument("run", help="a run folder: reports/<scenario>/torch-<v>-transformers-<v>")
+    p_rep.add_argument("run", nargs="?", help="a run folder: reports/<scenario>/torch-<v>-transformers-<v>")
+    p_rep.add_argument("--from-stdin", action="store_true", help="import torch and warm Inductor up first, then read the run folder from stdin (how analyze starts it)")
     p_rep.set_defaults(func=cmd_repro)
 
     p_draw = sub.add_parser("draw", help="draw the def-use slice and the layer trace of a run folder's findings (Graphviz)")

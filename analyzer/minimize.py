@@ -2,12 +2,17 @@
 
 1. Slice: the failing kernel's post-grad nodes (its scheduler nodes' origins and the gather the
    trace found) and their ancestors, with networkx over the captured post-grad graph.
-2. Delta debugging (ddmin) over the sliced nodes: a removed node whose value is still needed
-   becomes an input of the same shape and dtype, so every candidate is a valid program.
-3. Bypass: a node whose result has the shape and dtype of one of its inputs (`x + 0`,
-   `ones & mask`) is replaced by that input; ddmin alone cannot drop such a node without
-   cutting the data flow that fuses the rest into one kernel. Steps 2 and 3 repeat to a fixpoint.
-Each candidate is judged by `oracle`, which accepts this bug's signature and nothing else.
+2. Start: the bug's mechanism read off the slice (`core`: the gather, its computed index, another
+   reader of that index and the path joining them). When it reproduces, the search starts there;
+   otherwise delta debugging (ddmin) reduces the whole slice. A removed node whose value is still
+   needed becomes an input of the same shape and dtype, so every candidate is a valid program.
+3. Simplify: a node whose result has the shape and dtype of one of its inputs (`x + 0`,
+   `ones & mask`) is bypassed, and a chain of views becomes one reshape; removal alone cannot
+   drop such nodes without cutting the data flow that fuses the rest into one kernel.
+4. Reduce: each node whose removal still reproduces is dropped, until none is (1-minimal).
+   Steps 3 and 4 repeat to a fixpoint.
+Each candidate is judged by `oracle`, which accepts this bug's signature and nothing else, and
+each distinct program is judged once.
 """
 from __future__ import annotations
 
@@ -162,6 +167,45 @@ def kernel_roots(nodes: list[dict[str, Any]], origins: Iterable[str], gathers: I
     return roots
 
 
+def core(nodes: list[dict[str, Any]], gathers: Iterable[str], keep: Iterable[str]) -> list[str] | None:
+    """The bug's mechanism, read off the slice: the gather, the nodes computing its index, another
+    reader of that index, and the path joining the two (which fuses them into one kernel, where the
+    bounds check hits the other reader's CSE entry). The rest of the slice becomes inputs.
+
+    The first candidate minimization tries: when it reproduces, only its 1-minimality is left
+    to check, a query per node, instead of delta debugging from the whole slice. None when the
+    slice has no such shape."""
+    keep = set(keep)
+    kept = [n for n in nodes if n["name"] in keep]
+    g = dependency_graph(kept)
+    order = {n["name"]: i for i, n in enumerate(kept)}
+    by_name = {n["name"]: n for n in kept}
+    for gather in (name for name in gathers if name in keep):
+        index = [i for i in node_inputs(by_name[gather])[1:] if i in keep]
+        after_gather = nx.descendants(g, gather)
+        best: tuple[int, str, str, str] | None = None
+        for idx in index:
+            for reader in g.successors(idx):
+                if reader == gather:
+                    continue
+                meets = after_gather & (nx.descendants(g, reader) | {reader})
+                if meets:
+                    meet = min(meets, key=order.__getitem__)
+                    if best is None or order[meet] < best[0]:
+                        best = (order[meet], idx, reader, meet)
+        if best is None:
+            continue
+        _, shared, reader, meet = best
+        upstream = nx.ancestors(g, meet) | {meet}
+        joined = (after_gather | nx.descendants(g, reader)) & upstream
+        # the shared index is computed in the kernel (from an iota), not loaded: keep what computes
+        # it, size arithmetic aside (sizes become integer inputs)
+        computing = {a for a in nx.ancestors(g, shared) if a in by_name and "sym" not in (by_name[a].get("example") or {})}
+        chosen = {shared, gather, reader} | computing | joined
+        return [n["name"] for n in kept if n["name"] in chosen]
+    return None
+
+
 def _as_input(node: dict[str, Any]) -> render.Input:
     example = node.get("example") or {}
     if "sym" in example:
@@ -191,6 +235,7 @@ class Minimized:
     initial_ops: int
     queries: int
     seconds: float
+    from_start: bool = False  # the search began at the given start, not at the whole slice
 
 
 def ddmin(items: list[str], test: Callable[[list[str]], bool]) -> tuple[list[str], int]:
@@ -281,51 +326,102 @@ def collapse(nodes: list[dict[str, Any]], name: str) -> list[dict[str, Any]] | N
     return [merged if n["name"] == name else n for n in nodes]
 
 
-def minimize(nodes: list[dict[str, Any]], roots: Iterable[str], judge: Callable[[Candidate], bool]) -> Minimized:
-    """Slice, check the slice reproduces, then ddmin, bypass and view-chain collapse to a fixpoint."""
-    started = time.perf_counter()
-    keep = backward_slice(nodes, roots)
-    initial = len(keep)
-    queries = 0
-
-    def test_on(graph: list[dict[str, Any]]) -> Callable[[list[str]], bool]:
-        def test(subset: list[str]) -> bool:
-            nonlocal queries
-            queries += 1
-            try:
-                candidate = build(graph, subset)
-            except render.RenderError:
-                return False
-            return judge(candidate)
-
-        return test
-
-    if not test_on(nodes)(keep):
-        raise ValueError("the sliced graph does not reproduce the bug; nothing to minimize")
-    while True:
-        keep, _ = ddmin(keep, test_on(nodes))
-        by_name = {n["name"]: n for n in nodes}
+def one_removal(items: list[str], test: Callable[[list[str]], bool]) -> list[str]:
+    """Drop each item whose removal keeps `test` true, pass after pass, until a pass drops none:
+    the result is 1-minimal. Cheaper than ddmin when the items are few and most are needed, as in
+    a candidate that already names the bug's mechanism."""
+    changed = True
+    while changed:
         changed = False
-        for name in list(keep):
+        for item in list(items):
+            trial = [x for x in items if x != item]
+            if trial and test(trial):
+                items, changed = trial, True
+    return items
+
+
+def _simplify(
+    nodes: list[dict[str, Any]], keep: list[str], test_on: Callable[[list[dict[str, Any]]], Callable[[list[str]], bool]]
+) -> tuple[list[dict[str, Any]], list[str], bool]:
+    """Bypass and view-chain collapse, each accepted when the smaller program still reproduces,
+    until neither applies. Returns the graph, the kept nodes, and whether anything changed."""
+    changed = False
+    while True:
+        by_name = {n["name"]: n for n in nodes}
+        step = None
+        for name in keep:
             for src in node_inputs(by_name[name]):
                 if not _same_value_type(by_name[src], by_name[name]):
                     continue
                 trial = bypass(nodes, name, src)
                 trial_keep = [k for k in keep if k != name]
                 if trial_keep and test_on(trial)(trial_keep):
-                    nodes, keep, changed = trial, trial_keep, True
+                    step = trial, trial_keep
                     break
-            if changed:
+            if step:
                 break
-        for name in [] if changed else list(keep):
+        for name in [] if step else keep:
             trial = collapse(nodes, name)
             if trial is None:
                 continue
             users = {src for n in trial if n["name"] in keep for src in node_inputs(n)}
             trial_keep = [k for k in keep if k in users or k == name or k not in _view_inputs(nodes, name)]
             if test_on(trial)(trial_keep):
-                nodes, keep, changed = trial, trial_keep, True
+                step = trial, trial_keep
                 break
-        if not changed:
+        if step is None:
+            return nodes, keep, changed
+        (nodes, keep), changed = step, True
+
+
+def minimize(
+    nodes: list[dict[str, Any]],
+    roots: Iterable[str],
+    judge: Callable[[Candidate], bool],
+    start: Iterable[str] | None = None,
+    on_candidate: Callable[[Candidate], None] | None = None,
+) -> Minimized:
+    """Slice, check it reproduces, then reduce, bypass and collapse to a fixpoint.
+
+    `start` (see `core`) is tried first: when it reproduces, minimization begins there and only
+    1-minimality is left to establish; otherwise ddmin starts from the whole slice. Every program
+    is judged once, however many paths lead to it. `on_candidate` sees each reproducing start
+    and each simplified one, so a caller can begin proving it while the search goes on."""
+    started = time.perf_counter()
+    keep = backward_slice(nodes, roots)
+    initial = len(keep)
+    queries = 0
+    verdicts: dict[str, bool] = {}
+
+    def test_on(graph: list[dict[str, Any]]) -> Callable[[list[str]], bool]:
+        def test(subset: list[str]) -> bool:
+            nonlocal queries
+            try:
+                candidate = build(graph, subset)
+            except render.RenderError:
+                return False
+            program = candidate.function_source() + candidate.inputs_source()
+            if program not in verdicts:
+                queries += 1
+                verdicts[program] = judge(candidate)
+            return verdicts[program]
+
+        return test
+
+    first = [name for name in keep if name in set(start or ())]
+    from_start = bool(first) and test_on(nodes)(first)
+    if from_start:
+        keep = first
+    elif test_on(nodes)(keep):
+        keep, _ = ddmin(keep, test_on(nodes))
+    else:
+        raise ValueError("the sliced graph does not reproduce the bug; nothing to minimize")
+    while True:
+        nodes, keep, _ = _simplify(nodes, keep, test_on)
+        if on_candidate is not None:
+            on_candidate(build(nodes, keep))
+        reduced = one_removal(keep, test_on(nodes))
+        if reduced == keep:
             break
-    return Minimized(build(nodes, keep), initial, queries, round(time.perf_counter() - started, 2))
+        keep = reduced
+    return Minimized(build(nodes, keep), initial, queries, round(time.perf_counter() - started, 2), from_start)

@@ -141,25 +141,34 @@ def reproduces_in_process(fn: Callable[..., Any], inputs: tuple, screen: bool = 
     return first
 
 
-def run_script(script: Path, assert_indirect: bool = True, timeout_s: float = 300) -> tuple[int, str]:
+def run_script(script: Path, assert_indirect: bool = True, timeout_s: float = 300, env: dict[str, str] | None = None) -> tuple[int, str]:
     """Run a repro script in a fresh process with its own Inductor cache; (exit code, output)."""
     script = script.resolve()  # the child runs in the script's folder, so a relative path would miss
     prelude = "" if assert_indirect else "import torch._inductor.config as c; c.assert_indirect_indexing = False; "
-    code = f"{prelude}import runpy, sys; sys.argv = [{str(script)!r}]; runpy.run_path({str(script)!r}, run_name='__main__')"
-    rc, stdout, stderr = procs.run_fresh_cache([sys.executable, "-c", code], timeout_s, cwd=script.parent)
+    # the script's own exit code and output, without the second of interpreter teardown after it
+    code = (
+        f"{prelude}import os, runpy, sys\nsys.argv = [{str(script)!r}]\ncode = 0\n"
+        f"try:\n    runpy.run_path({str(script)!r}, run_name='__main__')\n"
+        "except SystemExit as e:\n    code = e.code if isinstance(e.code, int) else e.code is not None\n"
+        "    if not isinstance(e.code, (int, type(None))):\n        print(e.code, file=sys.stderr)\n"
+        "sys.stdout.flush(); sys.stderr.flush(); os._exit(code)"
+    )
+    rc, stdout, stderr = procs.run_fresh_cache([sys.executable, "-c", code], timeout_s, cwd=script.parent, env=env)
     if rc is None:
         return 124, f"timed out after {timeout_s}s"
     return rc, stdout + stderr
 
 
-def verify_script(script: Path, timeout_s: float = 300) -> dict[str, Any]:
+def verify_script(script: Path, timeout_s: float = 300, env: dict[str, str] | None = None) -> dict[str, Any]:
     """The final word: fails as this bug in a fresh process, passes with the assert off.
 
-    The two runs are independent processes with caches of their own, so they run side by side."""
+    The two runs are independent processes with caches of their own, so they run side by side.
+    `env` is added to theirs (see `torchglue.trust_vec_isa`)."""
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        on, off = pool.submit(run_script, script, True, timeout_s), pool.submit(run_script, script, False, timeout_s)
+        on = pool.submit(run_script, script, True, timeout_s, env)
+        off = pool.submit(run_script, script, False, timeout_s, env)
         (rc, out), (rc_off, _) = on.result(), off.result()
     shows_bug = rc != 0 and signature(out) is not None
     return {

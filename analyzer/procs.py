@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 PARENT_ENV = "ANALYZER_PARENT_PID"  # set for a child started by `run_group`, read once by it
+COMPILE_THREADS = "TORCHINDUCTOR_COMPILE_THREADS"
 
 
 class Interrupted(KeyboardInterrupt):
@@ -67,6 +68,51 @@ def bind_to_parent() -> None:
         _kill_own_group()
 
 
+def _fresh_cache_env(cache: str, env: dict[str, str] | None) -> dict[str, str]:
+    return {COMPILE_THREADS: "1", **os.environ, **(env or {}), "TORCHINDUCTOR_CACHE_DIR": cache}
+
+
+class Child:
+    """A child in its own process group and with an Inductor cache of its own (see `run_fresh_cache`),
+    started now and waited for later: work it can do before it is given its input (importing
+    torch, warming Inductor up) overlaps with whatever this process does meanwhile.
+
+    `wait` sends the input and returns like `run_group`; `kill` stops the whole group. One of
+    them must be called, and either removes the cache."""
+
+    def __init__(self, cmd: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+        self._cache = tempfile.TemporaryDirectory(prefix="inductor-cache-")
+        full_env = {**_fresh_cache_env(self._cache.name, env), PARENT_ENV: str(os.getpid())}
+        try:
+            self.proc = subprocess.Popen(
+                cmd, env=full_env, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True, start_new_session=True,
+            )
+        except BaseException:
+            self._cache.cleanup()
+            raise
+
+    def wait(self, timeout_s: float, input: str = "") -> tuple[int | None, str, str]:
+        try:
+            out, err = self.proc.communicate(input=input, timeout=timeout_s)
+            return self.proc.returncode, out or "", err or ""
+        except subprocess.TimeoutExpired:
+            kill_group(self.proc.pid)
+            out, err = self.proc.communicate()
+            return None, out or "", err or ""
+        except BaseException:
+            self.kill()
+            raise
+        finally:
+            self._cache.cleanup()
+
+    def kill(self) -> None:
+        if self.proc.returncode is None:
+            kill_group(self.proc.pid)
+            self.proc.wait()
+        self._cache.cleanup()
+
+
 def run_fresh_cache(
     cmd: list[str],
     timeout_s: float,
@@ -78,10 +124,13 @@ def run_fresh_cache(
     """`run_group` with a `TORCHINDUCTOR_CACHE_DIR` of its own, removed afterwards.
 
     Every child that compiles runs this way: a cache hit left by an earlier compile would skip the
-    very compile being observed, and a shared cache is what one job deletes under another."""
+    very compile being observed, and a shared cache is what one job deletes under another.
+
+    Unless the environment says otherwise, the child compiles in its own process rather than in
+    Inductor's pool of compile workers: starting the pool imports torch in each worker, which
+    costs more than the few small kernels a child compiles, and the generated code is the same."""
     with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache:
-        full_env = {**os.environ, **(env or {}), "TORCHINDUCTOR_CACHE_DIR": cache}
-        return run_group(cmd, timeout_s, env=full_env, cwd=cwd, log=log)
+        return run_group(cmd, timeout_s, env=_fresh_cache_env(cache, env), cwd=cwd, log=log)
 
 
 def run_group(

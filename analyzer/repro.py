@@ -12,6 +12,7 @@ Runs inside the torch environment (imports torch); `analyze` calls it in a subpr
 from __future__ import annotations
 
 import json
+import os
 import time
 from importlib.metadata import version
 from pathlib import Path
@@ -181,9 +182,9 @@ def _post_grad_op_count(compile_rec: dict[str, Any]) -> int:
     return sum(1 for n in graphs[-1]["nodes"] if n["op"] == "call_function") if graphs else 0
 
 
-def _torch_script(result: minimize.Minimized, finding: dict[str, Any], torch_version: str) -> str:
+def _torch_script(candidate: minimize.Candidate, finding: dict[str, Any], torch_version: str) -> str:
     where = f"{finding['source']['file']}:{finding['source']['line']}"
-    return result.candidate.script(
+    return candidate.script(
         "Inductor CPU: an indirect-index bounds check uses its variable before declaring it.",
         f"Minimized from the post-grad graph of `{where}` ({finding['source']['text']}).\n"
         "Two distinct size symbols (index length and indexed dimension) keep Inductor from proving the\n"
@@ -192,8 +193,78 @@ def _torch_script(result: minimize.Minimized, finding: dict[str, Any], torch_ver
     )
 
 
+RUN_STARTED_ENV = "ANALYZER_RUN_STARTED"  # when the analyze run that started this process began (epoch seconds)
+
+
+def _since_run_start() -> dict[str, float]:
+    """From the start of the analyze run to now: capture, analysis, minimization and proof, with
+    every process start between them; the span a user waits for a verified repro."""
+    started = os.environ.get(RUN_STARTED_ENV)
+    return {"run_to_verified_seconds": round(time.time() - float(started), 2)} if started else {}
+
+
+class _Prover:
+    """Proves candidates in fresh processes while the search goes on.
+
+    The first candidate the search proposes (the simplified start, most often the final result)
+    is written and verified in the background, on the CPU the in-process queries leave idle;
+    `prove` reuses that proof when the search ends on the same program, and verifies the final
+    one otherwise. The script on disk is always the final candidate's."""
+
+    def __init__(self, script: Path, render: Any, env: dict[str, str], timeout_s: float) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.script, self.render, self.env, self.timeout_s = script, render, env, timeout_s
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.pending: tuple[str, Any, float] | None = None
+
+    def __enter__(self) -> "_Prover":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.pool.shutdown(wait=True)
+
+    def _verify(self, text: str, path: Path) -> dict[str, Any]:
+        files.write_text(path, text)
+        return oracle.verify_script(path, self.timeout_s, env=self.env)
+
+    def propose(self, candidate: minimize.Candidate) -> None:
+        if self.pending is None:
+            text = self.render(candidate)
+            path = self.script.with_name(f".{self.script.stem}.proposed.py")
+            self.pending = (text, self.pool.submit(self._verify, text, path), time.perf_counter())
+
+    def prove(self, candidate: minimize.Candidate) -> tuple[dict[str, Any], float]:
+        """The final candidate's verdict, and the seconds verification added after the search ended."""
+        text = self.render(candidate)
+        waited = time.perf_counter()
+        if self.pending is not None:
+            proposed, future, _ = self.pending
+            verdict = future.result()
+            self.script.with_name(f".{self.script.stem}.proposed.py").unlink(missing_ok=True)
+            if proposed == text:
+                files.write_text(self.script, text)
+                return verdict, round(time.perf_counter() - waited, 2)
+        verdict = self._verify(text, self.script)
+        return verdict, round(time.perf_counter() - waited, 2)
+
+
+def warm_up() -> None:
+    """The setup every later step needs and no input decides: torch's and Inductor's imports, the
+    vector ISA probe, and a first small codegen (Dynamo, AOT and Inductor build their state once
+    per process). Started beside the capture, it is off the path to a verified repro."""
+    import torch
+
+    from . import torchglue
+
+    torchglue.vec_isa()
+    oracle.screen_in_process(lambda x, i: x[i] + 1, (torch.ones(4, 3), torch.tensor([0, 2])))
+
+
 def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     """Write and verify the repros for the first traced lost definition of a run folder."""
+    from . import torchglue
+
     started = time.perf_counter()
     findings = json.loads((run_dir / "findings.json").read_text(encoding="utf-8"))
     finding = _pick(findings)
@@ -205,6 +276,9 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     gathers = [s["node"] for s in finding["trace"] if s["layer"] == "post-grad"]
     nodes = compile_rec["post_grad_graphs"][-1]["nodes"]
     roots = minimize.kernel_roots(nodes, check_step.get("origins", []), gathers)
+    start = minimize.core(nodes, gathers, minimize.backward_slice(nodes, roots))
+    # the capture probed the vector ISA; the processes below take its result instead of probing again
+    child_env = torchglue.trust_vec_isa(data["versions"].get("vec_isa"))
 
     def screened(candidate: minimize.Candidate) -> bool:
         return oracle.screen_in_process(*candidate.load()).reproduces
@@ -214,27 +288,28 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
 
     setup_seconds = round(time.perf_counter() - started, 2)  # reading the run, importing torch
     out: dict[str, Any] = {"finding": {k: finding[k] for k in ("file", "line", "identifier", "kind", "source")}}
+    script = run_dir / "repro_torch.py"
     # Queries are judged by the screen (generated C++ read by the kernel analysis, no C++ compile);
     # the result is proven by the compiler in fresh processes. Should the compiler disagree, the
     # minimization runs again with the compiler judging every accepted candidate.
     minimize_seconds, queries = 0.0, 0
     for oracle_name, judge in (("screen, proven by the compiler", screened), ("compiler", compiled)):
-        result = minimize.minimize(nodes, roots, judge)
-        minimize_seconds, queries = minimize_seconds + result.seconds, queries + result.queries
-        files.write_text(run_dir / "repro_torch.py", _torch_script(result, finding, data["versions"]["torch"]))
-        verify_started = time.perf_counter()
-        verdict = oracle.verify_script(run_dir / "repro_torch.py", timeout_s)
-        verify_seconds = round(time.perf_counter() - verify_started, 2)
+        with _Prover(script, lambda c: _torch_script(c, finding, data["versions"]["torch"]), child_env, timeout_s) as prover:
+            result = minimize.minimize(nodes, roots, judge, start=start, on_candidate=prover.propose)
+            minimize_seconds, queries = minimize_seconds + result.seconds, queries + result.queries
+            verdict, verify_seconds = prover.prove(result.candidate)
         if verdict["verified"]:
             break
     out["repro_torch.py"] = {
         "ops": result.candidate.op_count,
         "initial_ops": result.initial_ops,
+        "start": "mechanism" if result.from_start else "slice",
         "queries": queries,
         "oracle": oracle_name,
         "setup_seconds": setup_seconds,
         "minimize_seconds": round(minimize_seconds, 2),
         "verify_seconds": verify_seconds,
+        **_since_run_start(),
         **verdict,
     }
     mask_calls = [c for c in data["calls"] if "attention_mask" in c["inputs"]] or DEFAULT_CALLS
@@ -246,7 +321,7 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
         files.write_text(run_dir / name, text)
         # the script compiles the mask builder alone: its op count is known when that is what was captured
         ops = _post_grad_op_count(compile_rec) if data["scenario"] in ("sdpa-mask-decode", "async-tests-flaky") else None
-        out[name] = {"ops": ops, **oracle.verify_script(run_dir / name, timeout_s)}
+        out[name] = {"ops": ops, **oracle.verify_script(run_dir / name, timeout_s, env=child_env)}
     files.write_json(run_dir / "repro.json", out)
     return out
 

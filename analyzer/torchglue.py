@@ -445,6 +445,32 @@ def vec_isa() -> str:
     return str(pick_vec_isa())
 
 
+VEC_ISA_OK_ENV = "TORCHINDUCTOR_VEC_ISA_OK"
+
+
+def trust_vec_isa(recorded: str | None) -> dict[str, str]:
+    """Skip Inductor's vector-ISA probe in this process when it would only confirm `recorded`, the
+    ISA a capture measured with the probe on this machine; returns the environment that does the
+    same for a child process ({} when the shortcut does not hold).
+
+    The probe compiles a test program per ISA and imports torch in a fresh interpreter to load
+    it: about 4 s per process, paid again by every fresh process that compiles. With the probe
+    trusted, Inductor takes the CPU's flags at their word; that is only used when its pick is the
+    recorded one, so every later process generates the kernels the capture saw."""
+    import torch._inductor.config as inductor_config
+    from torch._inductor import cpu_vec_isa
+
+    if not recorded or inductor_config.cpp.vec_isa_ok is not None:
+        return {}
+    inductor_config.cpp.vec_isa_ok = True
+    cpu_vec_isa.valid_vec_isa_list.cache_clear()
+    if str(cpu_vec_isa.pick_vec_isa()) == recorded:
+        return {VEC_ISA_OK_ENV: "1"}
+    inductor_config.cpp.vec_isa_ok = None  # the flags claim more than the compiler builds: probe as usual
+    cpu_vec_isa.valid_vec_isa_list.cache_clear()
+    return {}
+
+
 def kernel_compile_flags(isa: str | None = None) -> tuple[str, list[str]]:
     """The C++ compiler and the preprocessor and language flags Inductor compiles a CPU kernel with,
     for the installed torch and the named ISA (default: what Inductor picks here).

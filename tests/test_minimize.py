@@ -104,3 +104,68 @@ def test_collapse_turns_a_view_chain_into_one_reshape_that_computes_the_same():
     (f_before, inputs_before), (f_after, inputs_after) = before.load(), after.load()
     assert all(a.equal(b) for a, b in zip(f_before(*inputs_before), f_after(*inputs_after)))
     assert minimize.collapse(nodes, next(n["name"] for n in nodes if n["op"] == "placeholder")) is None
+
+
+def test_core_names_the_gather_its_computed_index_and_the_comparison_joined_to_it(failing):
+    nodes, roots = failing
+    sliced = minimize.backward_slice(nodes, roots)
+    gathers = [n["name"] for n in nodes if n["target"] == "aten.index.Tensor"]
+    start = minimize.core(nodes, gathers, sliced)
+    by_name = {n["name"]: n for n in nodes}
+    targets = Counter(by_name[name]["target"] for name in start)
+    assert targets["aten.index.Tensor"] == 1 and targets["prims.iota.default"] == 1 and targets["aten.le.Tensor"] == 1
+    assert set(start) < set(sliced)
+    candidate = minimize.build(nodes, start)
+    assert len(candidate.outputs) == 1  # one node joins the gather and the comparison
+    # the batch index and the size arithmetic become inputs; the shared kv index stays computed
+    assert all(by_name[i.name]["target"] != "aten.index.Tensor" for i in candidate.inputs)
+
+
+def test_core_is_none_without_another_reader_of_the_index(failing):
+    nodes, _ = failing
+    assert minimize.core(nodes, ["index"], minimize.backward_slice(nodes, ["index"])) is None
+
+
+def test_one_removal_drops_what_is_not_needed_and_keeps_what_is():
+    asked = []
+
+    def needs_b_and_d(subset):
+        asked.append(tuple(subset))
+        return {"b", "d"} <= set(subset)
+
+    assert minimize.one_removal(list("abcde"), needs_b_and_d) == ["b", "d"]
+    assert len(asked) == len(set(asked))  # no subset asked twice here
+
+
+def test_minimize_from_the_core_asks_fewer_questions_and_ends_where_the_slice_does(failing):
+    """A judge that wants the gather and the comparison reading its positions: from the core or
+    from the slice, the same two ops remain, and the core costs fewer distinct programs."""
+    nodes, roots = failing
+    judged = Counter()
+
+    def judge(candidate):
+        judged[candidate.function_source() + candidate.inputs_source()] += 1
+        targets = Counter(n["target"] for n in candidate.nodes)
+        return targets["aten.index.Tensor"] == 1 and targets["aten.le.Tensor"] == 1
+
+    gathers = [n["name"] for n in nodes if n["target"] == "aten.index.Tensor"]
+    start = minimize.core(nodes, gathers, minimize.backward_slice(nodes, roots))
+    proposed = []
+    from_core = minimize.minimize(nodes, roots, judge, start=start, on_candidate=proposed.append)
+    assert from_core.from_start and proposed
+    assert max(judged.values()) == 1 and from_core.queries == len(judged)  # each program judged once
+    from_slice = minimize.minimize(nodes, roots, judge)
+    assert not from_slice.from_start
+    ops = lambda r: sorted(n["target"] for n in r.candidate.nodes)  # noqa: E731
+    assert ops(from_core) == ops(from_slice) == ["aten.index.Tensor", "aten.le.Tensor"]
+    assert from_core.queries < from_slice.queries
+
+
+def test_a_start_that_does_not_reproduce_falls_back_to_the_slice(failing):
+    nodes, roots = failing
+
+    def judge(candidate):
+        return any(n["target"] == "aten.index.Tensor" for n in candidate.nodes) and candidate.op_count >= 1
+
+    result = minimize.minimize(nodes, roots, judge, start=["le"])  # no gather: refused, so ddmin runs
+    assert not result.from_start and [n["target"] for n in result.candidate.nodes] == ["aten.index.Tensor"]

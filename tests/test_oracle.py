@@ -58,3 +58,54 @@ def test_screen_agrees_with_the_compiler_on_the_installed_torch():
     assert screened.status == compiled.status, (screened, compiled)
     fixed = tuple(int(x) for x in torch.__version__.split("+")[0].split(".")[:2]) >= (2, 13)
     assert compiled.status == (oracle.PASS if fixed else oracle.BUG)
+
+
+@pytest.mark.parametrize(
+    "body, code, output",
+    [("print('hello')\nsys.exit(3)\n", 3, "hello\n"), ("sys.exit('boom')\n", 1, "boom\n"), ("print(1)\n", 0, "1\n")],
+)
+def test_a_script_run_by_the_oracle_keeps_its_exit_code_and_output(tmp_path, body, code, output):
+    script = tmp_path / "script.py"
+    script.write_text("import sys\n" + body)
+    assert oracle.run_script(script) == (code, output)
+
+
+def test_a_script_that_raises_fails_with_its_traceback(tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text("raise ValueError('not this bug')\n")
+    rc, out = oracle.run_script(script)
+    assert rc == 1 and "ValueError: not this bug" in out
+
+
+def test_the_vector_isa_probe_is_skipped_only_when_it_would_pick_what_the_capture_recorded():
+    import torch._inductor.config as inductor_config
+    from torch._inductor import cpu_vec_isa
+
+    from analyzer import torchglue
+
+    probed = torchglue.vec_isa()
+    try:
+        assert torchglue.trust_vec_isa("no-such-isa") == {} and inductor_config.cpp.vec_isa_ok is None
+        assert torchglue.trust_vec_isa(probed) == {torchglue.VEC_ISA_OK_ENV: "1"}
+        assert str(cpu_vec_isa.pick_vec_isa()) == probed
+    finally:
+        inductor_config.cpp.vec_isa_ok = None
+        cpu_vec_isa.valid_vec_isa_list.cache_clear()
+
+
+def test_repro_takes_a_run_folder_or_stdin_but_not_both(cli, tmp_path):
+    both = cli("repro", str(tmp_path), "--from-stdin")
+    neither = cli("repro")
+    assert both.returncode == neither.returncode == 2 and "not both" in both.stderr
+    not_a_run = cli("repro", str(tmp_path))
+    assert not_a_run.returncode == 2 and "not an analyze run folder" in not_a_run.stderr
+
+
+def test_a_warmed_up_repro_worker_told_nothing_exits_cleanly():
+    """What analyze does when a run has nothing to reproduce and the worker is already warm."""
+    import sys
+
+    from analyzer import procs
+
+    rc, _, err = procs.Child([sys.executable, "-m", "analyzer", "repro", "--from-stdin"]).wait(300, input="\n")
+    assert rc == 0, err

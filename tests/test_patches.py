@@ -110,8 +110,7 @@ def test_reverse_of_an_unpatched_tree_is_refused(series, tmp_path):
         patches.apply("transformers", root, reverse=True)
 
 
-def test_cli_exit_codes(cli, series, tmp_path):
-    root = _checkout(tmp_path / "repo")
+def test_cli_exit_codes(cli, tmp_path):
     bad = cli("apply", "--project", "transformers", str(tmp_path / "missing"))
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "not a directory" in bad.stderr
 
