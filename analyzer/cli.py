@@ -85,6 +85,11 @@ def cmd_capture(args: argparse.Namespace) -> int:
     return EXIT_CLEAN if result.status == "ok" else EXIT_FINDINGS
 
 
+def _not_a_run(run: Path, needs: str) -> str | None:
+    """Why `run` cannot be read as an analyze run folder by a command that reads its `needs` file."""
+    return None if (run / needs).is_file() else f"{run}: not an analyze run folder (no {needs})"
+
+
 def cmd_repro(args: argparse.Namespace) -> int:
     from . import repro, timings
 
@@ -100,8 +105,9 @@ def cmd_repro(args: argparse.Namespace) -> int:
             return EXIT_CLEAN  # the run found nothing to reproduce
         args.run = line
     run = Path(args.run)
-    if not (run / "findings.json").is_file():
-        return _error(f"{run}: not an analyze run folder (no findings.json)")
+    problem = _not_a_run(run, "findings.json")
+    if problem:
+        return _error(problem)
     try:
         result = repro.make(run)
     except LookupError as exc:
@@ -120,8 +126,9 @@ def cmd_draw(args: argparse.Namespace) -> int:
     from . import draw
 
     run = Path(args.run)
-    if not (run / "findings.json").is_file():
-        return _error(f"{run}: not an analyze run folder (no findings.json)")
+    problem = _not_a_run(run, "findings.json")
+    if problem:
+        return _error(problem)
     try:
         written = draw.draw_run(run)
     except draw.DrawError as exc:
@@ -140,9 +147,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not reports_dir.is_dir():
         return _error(f"{reports_dir}: no such reports folder")
     runs = [Path(r) for r in args.run]
-    for run in runs:
-        if not (run / "summary.json").is_file():
-            return _error(f"{run}: not an analyze run folder (no summary.json)")
+    problem = next(filter(None, (_not_a_run(run, "summary.json") for run in runs)), None)
+    if problem:
+        return _error(problem)
     if not runs and not report.run_dirs(reports_dir):
         return _error(f"{reports_dir}: no analyze run folders (run `nox -s analyze` first)")
     for path in report.write_all(reports_dir, runs or None):

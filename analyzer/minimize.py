@@ -2,8 +2,8 @@
 
 1. Slice: the failing kernel's post-grad nodes (its scheduler nodes' origins and the gather the
    trace found) and their ancestors, with networkx over the captured post-grad graph.
-2. Start: the bug's mechanism read off the slice (`core`: the gather, its computed index, another
-   reader of that index and the path joining them). When it reproduces, the search starts there;
+2. Start: the bug's mechanism read off the slice (`cores`: the gather, its computed index, another
+   reader of that index and the path joining them). When one reproduces, the search starts there;
    otherwise delta debugging (ddmin) reduces the whole slice. A removed node whose value is still
    needed becomes an input of the same shape and dtype, so every candidate is a valid program.
 3. Simplify: a node whose result has the shape and dtype of one of its inputs (`x + 0`,
@@ -167,43 +167,44 @@ def kernel_roots(nodes: list[dict[str, Any]], origins: Iterable[str], gathers: I
     return roots
 
 
-def core(nodes: list[dict[str, Any]], gathers: Iterable[str], keep: Iterable[str]) -> list[str] | None:
+def cores(nodes: list[dict[str, Any]], gathers: Iterable[str], keep: Iterable[str]) -> list[list[str]]:
     """The bug's mechanism, read off the slice: the gather, the nodes computing its index, another
     reader of that index, and the path joining the two (which fuses them into one kernel, where the
     bounds check hits the other reader's CSE entry). The rest of the slice becomes inputs.
 
-    The first candidate minimization tries: when it reproduces, only its 1-minimality is left
-    to check, a query per node, instead of delta debugging from the whole slice. None when the
-    slice has no such shape."""
+    One candidate per reader of a gather's index, the nearest join first, then the smallest: the
+    starts minimization tries. When one reproduces, only its 1-minimality is left to check, a
+    query per node, instead of delta debugging from the whole slice. Empty when the slice has no
+    such shape."""
     keep = set(keep)
     kept = [n for n in nodes if n["name"] in keep]
     g = dependency_graph(kept)
     order = {n["name"]: i for i, n in enumerate(kept)}
     by_name = {n["name"]: n for n in kept}
+    found: list[tuple[int, int, list[str]]] = []
     for gather in (name for name in gathers if name in keep):
         index = [i for i in node_inputs(by_name[gather])[1:] if i in keep]
         after_gather = nx.descendants(g, gather)
-        best: tuple[int, str, str, str] | None = None
-        for idx in index:
-            for reader in g.successors(idx):
-                if reader == gather:
+        for shared in index:
+            # the shared index is computed in the kernel (from an iota), not loaded: keep what
+            # computes it, with the size arithmetic feeding it (`max(0, s - 5)` of a sliding
+            # window) and, smaller, without it (the sizes become integer inputs)
+            computing = {a for a in nx.ancestors(g, shared) if a in by_name}
+            plain = {a for a in computing if "sym" not in (by_name[a].get("example") or {})}
+            for reader in g.successors(shared):
+                meets = after_gather & (nx.descendants(g, reader) | {reader}) if reader != gather else set()
+                if not meets:
                     continue
-                meets = after_gather & (nx.descendants(g, reader) | {reader})
-                if meets:
-                    meet = min(meets, key=order.__getitem__)
-                    if best is None or order[meet] < best[0]:
-                        best = (order[meet], idx, reader, meet)
-        if best is None:
-            continue
-        _, shared, reader, meet = best
-        upstream = nx.ancestors(g, meet) | {meet}
-        joined = (after_gather | nx.descendants(g, reader)) & upstream
-        # the shared index is computed in the kernel (from an iota), not loaded: keep what computes
-        # it, size arithmetic aside (sizes become integer inputs)
-        computing = {a for a in nx.ancestors(g, shared) if a in by_name and "sym" not in (by_name[a].get("example") or {})}
-        chosen = {shared, gather, reader} | computing | joined
-        return [n["name"] for n in kept if n["name"] in chosen]
-    return None
+                meet = min(meets, key=order.__getitem__)
+                joined = (after_gather | nx.descendants(g, reader)) & (nx.ancestors(g, meet) | {meet})
+                for upstream in (plain, computing):
+                    chosen = {shared, gather, reader} | upstream | joined
+                    found.append((order[meet], len(chosen), [n["name"] for n in kept if n["name"] in chosen]))
+    out: list[list[str]] = []
+    for _, _, names in sorted(found, key=lambda f: f[:2]):
+        if names not in out:
+            out.append(names)
+    return out
 
 
 def _as_input(node: dict[str, Any]) -> render.Input:
@@ -378,15 +379,15 @@ def minimize(
     nodes: list[dict[str, Any]],
     roots: Iterable[str],
     judge: Callable[[Candidate], bool],
-    start: Iterable[str] | None = None,
+    starts: Iterable[Iterable[str]] = (),
     on_candidate: Callable[[Candidate], None] | None = None,
 ) -> Minimized:
     """Slice, check it reproduces, then reduce, bypass and collapse to a fixpoint.
 
-    `start` (see `core`) is tried first: when it reproduces, minimization begins there and only
-    1-minimality is left to establish; otherwise ddmin starts from the whole slice. Every program
-    is judged once, however many paths lead to it. `on_candidate` sees each reproducing start
-    and each simplified one, so a caller can begin proving it while the search goes on."""
+    `starts` (see `cores`) are tried first, in order: from the first that reproduces only
+    1-minimality is left to establish; when none does, ddmin starts from the whole slice. Every
+    program is judged once, however many paths lead to it. `on_candidate` sees the candidate of
+    each round before its reduction, so a caller can begin proving it while the search goes on."""
     started = time.perf_counter()
     keep = backward_slice(nodes, roots)
     initial = len(keep)
@@ -408,9 +409,9 @@ def minimize(
 
         return test
 
-    first = [name for name in keep if name in set(start or ())]
-    from_start = bool(first) and test_on(nodes)(first)
-    if from_start:
+    first = next((s for s in ([n for n in keep if n in set(start)] for start in starts) if s and test_on(nodes)(s)), None)
+    from_start = first is not None
+    if first is not None:
         keep = first
     elif test_on(nodes)(keep):
         keep, _ = ddmin(keep, test_on(nodes))

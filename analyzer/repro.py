@@ -18,7 +18,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from . import capture, files, kernel, minimize, oracle
+from . import capture, files, kernel, minimize, oracle, scenarios
 
 
 SIGNATURE_CHECK = '''def shows_bug(exc: Exception) -> bool:
@@ -173,6 +173,13 @@ def sequence_script(calls: list[dict[str, Any]], use_vmap: bool) -> str:
     return _script(doc, "\n\n".join([builder, MASK, SIGNATURE_CHECK, main]))
 
 
+def _compiles_mask_builder_alone(scenario: str) -> bool:
+    try:
+        return scenarios.get(scenario).compiles_mask_builder_alone
+    except scenarios.UnknownScenario:  # a run captured by a scenario this checkout no longer has
+        return False
+
+
 def _pick(findings: list[dict[str, Any]]) -> dict[str, Any] | None:
     return next((f for f in findings if f["kind"] in kernel.LOST and f.get("source")), None)
 
@@ -215,14 +222,16 @@ class _Prover:
         from concurrent.futures import ThreadPoolExecutor
 
         self.script, self.render, self.env, self.timeout_s = script, render, env, timeout_s
+        self.proposed_path = script.with_name(f".{script.stem}.proposed.py")
         self.pool = ThreadPoolExecutor(max_workers=1)
-        self.pending: tuple[str, Any, float] | None = None
+        self.pending: tuple[str, Any] | None = None
 
     def __enter__(self) -> "_Prover":
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.pool.shutdown(wait=True)
+        self.proposed_path.unlink(missing_ok=True)
 
     def _verify(self, text: str, path: Path) -> dict[str, Any]:
         files.write_text(path, text)
@@ -231,17 +240,15 @@ class _Prover:
     def propose(self, candidate: minimize.Candidate) -> None:
         if self.pending is None:
             text = self.render(candidate)
-            path = self.script.with_name(f".{self.script.stem}.proposed.py")
-            self.pending = (text, self.pool.submit(self._verify, text, path), time.perf_counter())
+            self.pending = (text, self.pool.submit(self._verify, text, self.proposed_path))
 
     def prove(self, candidate: minimize.Candidate) -> tuple[dict[str, Any], float]:
         """The final candidate's verdict, and the seconds verification added after the search ended."""
         text = self.render(candidate)
         waited = time.perf_counter()
         if self.pending is not None:
-            proposed, future, _ = self.pending
+            proposed, future = self.pending
             verdict = future.result()
-            self.script.with_name(f".{self.script.stem}.proposed.py").unlink(missing_ok=True)
             if proposed == text:
                 files.write_text(self.script, text)
                 return verdict, round(time.perf_counter() - waited, 2)
@@ -276,7 +283,7 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     gathers = [s["node"] for s in finding["trace"] if s["layer"] == "post-grad"]
     nodes = compile_rec["post_grad_graphs"][-1]["nodes"]
     roots = minimize.kernel_roots(nodes, check_step.get("origins", []), gathers)
-    start = minimize.core(nodes, gathers, minimize.backward_slice(nodes, roots))
+    starts = minimize.cores(nodes, gathers, minimize.backward_slice(nodes, roots))
     # the capture probed the vector ISA; the processes below take its result instead of probing again
     child_env = torchglue.trust_vec_isa(data["versions"].get("vec_isa"))
 
@@ -295,7 +302,7 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     minimize_seconds, queries = 0.0, 0
     for oracle_name, judge in (("screen, proven by the compiler", screened), ("compiler", compiled)):
         with _Prover(script, lambda c: _torch_script(c, finding, data["versions"]["torch"]), child_env, timeout_s) as prover:
-            result = minimize.minimize(nodes, roots, judge, start=start, on_candidate=prover.propose)
+            result = minimize.minimize(nodes, roots, judge, starts=starts, on_candidate=prover.propose)
             minimize_seconds, queries = minimize_seconds + result.seconds, queries + result.queries
             verdict, verify_seconds = prover.prove(result.candidate)
         if verdict["verified"]:
@@ -320,7 +327,7 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     ):
         files.write_text(run_dir / name, text)
         # the script compiles the mask builder alone: its op count is known when that is what was captured
-        ops = _post_grad_op_count(compile_rec) if data["scenario"] in ("sdpa-mask-decode", "async-tests-flaky") else None
+        ops = _post_grad_op_count(compile_rec) if _compiles_mask_builder_alone(data["scenario"]) else None
         out[name] = {"ops": ops, **oracle.verify_script(run_dir / name, timeout_s, env=child_env)}
     files.write_json(run_dir / "repro.json", out)
     return out

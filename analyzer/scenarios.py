@@ -19,6 +19,7 @@ class Scenario:
     summary: str
     variants: Callable[[], list[str]]
     run: Callable[[str, Any], list[dict[str, Any]]]
+    compiles_mask_builder_alone: bool = False  # what it compiles is what repro_transformers.py compiles
 
 
 class UnknownScenario(ValueError):
@@ -286,12 +287,14 @@ SCENARIOS: dict[str, Scenario] = {
             "transformers' SDPA mask builder, padded batch, prefill then decode",
             _mask_variants,
             _run_mask,
+            compiles_mask_builder_alone=True,
         ),
         Scenario(
             "async-tests-flaky",
             "async tests sharing one compiled mask builder (dynamic=None): alone, in fixed orders, and with asyncio.gather",
             _async_variants,
             _run_async_tests,
+            compiles_mask_builder_alone=True,
         ),
         Scenario(
             "tiny-llama-generate",

@@ -106,11 +106,12 @@ def test_collapse_turns_a_view_chain_into_one_reshape_that_computes_the_same():
     assert minimize.collapse(nodes, next(n["name"] for n in nodes if n["op"] == "placeholder")) is None
 
 
-def test_core_names_the_gather_its_computed_index_and_the_comparison_joined_to_it(failing):
+def test_the_first_core_names_the_gather_its_computed_index_and_the_comparison_joined_to_it(failing):
     nodes, roots = failing
     sliced = minimize.backward_slice(nodes, roots)
     gathers = [n["name"] for n in nodes if n["target"] == "aten.index.Tensor"]
-    start = minimize.core(nodes, gathers, sliced)
+    starts = minimize.cores(nodes, gathers, sliced)
+    start = starts[0]
     by_name = {n["name"]: n for n in nodes}
     targets = Counter(by_name[name]["target"] for name in start)
     assert targets["aten.index.Tensor"] == 1 and targets["prims.iota.default"] == 1 and targets["aten.le.Tensor"] == 1
@@ -121,9 +122,9 @@ def test_core_names_the_gather_its_computed_index_and_the_comparison_joined_to_i
     assert all(by_name[i.name]["target"] != "aten.index.Tensor" for i in candidate.inputs)
 
 
-def test_core_is_none_without_another_reader_of_the_index(failing):
+def test_no_core_without_another_reader_of_the_index(failing):
     nodes, _ = failing
-    assert minimize.core(nodes, ["index"], minimize.backward_slice(nodes, ["index"])) is None
+    assert minimize.cores(nodes, ["index"], minimize.backward_slice(nodes, ["index"])) == []
 
 
 def test_one_removal_drops_what_is_not_needed_and_keeps_what_is():
@@ -149,9 +150,9 @@ def test_minimize_from_the_core_asks_fewer_questions_and_ends_where_the_slice_do
         return targets["aten.index.Tensor"] == 1 and targets["aten.le.Tensor"] == 1
 
     gathers = [n["name"] for n in nodes if n["target"] == "aten.index.Tensor"]
-    start = minimize.core(nodes, gathers, minimize.backward_slice(nodes, roots))
+    starts = minimize.cores(nodes, gathers, minimize.backward_slice(nodes, roots))
     proposed = []
-    from_core = minimize.minimize(nodes, roots, judge, start=start, on_candidate=proposed.append)
+    from_core = minimize.minimize(nodes, roots, judge, starts=starts, on_candidate=proposed.append)
     assert from_core.from_start and proposed
     assert max(judged.values()) == 1 and from_core.queries == len(judged)  # each program judged once
     from_slice = minimize.minimize(nodes, roots, judge)
@@ -167,5 +168,16 @@ def test_a_start_that_does_not_reproduce_falls_back_to_the_slice(failing):
     def judge(candidate):
         return any(n["target"] == "aten.index.Tensor" for n in candidate.nodes) and candidate.op_count >= 1
 
-    result = minimize.minimize(nodes, roots, judge, start=["le"])  # no gather: refused, so ddmin runs
+    result = minimize.minimize(nodes, roots, judge, starts=[["le"]])  # no gather: refused, so ddmin runs
     assert not result.from_start and [n["target"] for n in result.candidate.nodes] == ["aten.index.Tensor"]
+
+
+def test_the_first_start_that_reproduces_is_taken(failing):
+    nodes, roots = failing
+
+    def judge(candidate):
+        targets = Counter(n["target"] for n in candidate.nodes)
+        return targets["aten.index.Tensor"] == 1 and targets["aten.le.Tensor"] == 1
+
+    result = minimize.minimize(nodes, roots, judge, starts=[["le"], ["index"], ["le", "index", "view_3"]])
+    assert result.from_start and sorted(n["target"] for n in result.candidate.nodes) == ["aten.index.Tensor", "aten.le.Tensor"]
