@@ -131,8 +131,9 @@ def run(
     variants = variants or known
     summary: dict[str, Any] = {"scenario": scenario_name, "run": final.name, "variants": []}
     findings: list[dict[str, Any]] = []
-    worker = start_repro_worker(run_started) if repro else None
+    worker: procs.Child | None = None
     try:
+        worker = start_repro_worker(run_started) if repro else None
         for variant in variants:
             if progress:
                 progress(f"capturing {scenario_name} [{variant}] in a fresh process")

@@ -197,3 +197,16 @@ def test_missing_or_too_old_torch_and_transformers_are_refused(tmp_path, monkeyp
     assert list(tmp_path.iterdir()) == []
     monkeypatch.setattr(preflight, "version", installed("2.8.0+cu128", "4.57.1"))
     assert preflight.versions_problem() is None
+
+
+@pytest.mark.parametrize("variant", ["canned", "crash"])
+def test_the_repro_worker_started_beside_the_capture_never_outlives_the_run(tmp_path, monkeypatch, variant):
+    """Nothing to reproduce (a clean run, a crashed capture): the warm worker is stopped, cache and all."""
+    for key, value in fault_scenarios.env(tmp_path / "marks").items():
+        monkeypatch.setenv(key, value)
+    started = []
+    real = analyze.start_repro_worker
+    monkeypatch.setattr(analyze, "start_repro_worker", lambda t: started.append(real(t)) or started[-1])
+    analyze.run("fault", tmp_path / "reports", variants=[variant])
+    (worker,) = started
+    assert worker.proc.returncode is not None and not Path(worker._cache.name).exists()
