@@ -284,8 +284,8 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     nodes = compile_rec["post_grad_graphs"][-1]["nodes"]
     roots = minimize.kernel_roots(nodes, check_step.get("origins", []), gathers)
     starts = minimize.cores(nodes, gathers, minimize.backward_slice(nodes, roots))
-    # the capture probed the vector ISA; the processes below take its result instead of probing again
-    child_env = torchglue.trust_vec_isa(data["versions"].get("vec_isa"))
+    # probed once here (by `warm_up`, beside the capture), taken as probed by the processes below
+    child_env = torchglue.trust_vec_isa()
 
     def screened(candidate: minimize.Candidate) -> bool:
         return oracle.screen_in_process(*candidate.load()).reproduces

@@ -448,23 +448,23 @@ def vec_isa() -> str:
 VEC_ISA_OK_ENV = "TORCHINDUCTOR_VEC_ISA_OK"
 
 
-def trust_vec_isa(recorded: str | None) -> dict[str, str]:
-    """Skip Inductor's vector-ISA probe in this process when it would only confirm `recorded`, the
-    ISA a capture measured with the probe on this machine; returns the environment that does the
-    same for a child process ({} when the shortcut does not hold).
+def trust_vec_isa() -> dict[str, str]:
+    """Probe the vector ISA once in this process, then skip Inductor's probe in this process and
+    in children given the returned environment ({} when the shortcut does not hold).
 
     The probe compiles a test program per ISA and imports torch in a fresh interpreter to load
-    it: about 4 s per process, paid again by every fresh process that compiles. With the probe
-    trusted, Inductor takes the CPU's flags at their word; that is only used when its pick is the
-    recorded one, so every later process generates the kernels the capture saw."""
+    it: about 4 s, paid again by every fresh process that compiles. With the probe trusted,
+    Inductor takes the CPU's flags at their word; that is only done when its pick is the probed
+    one, so every trusting process generates the kernels a probing one would."""
     import torch._inductor.config as inductor_config
     from torch._inductor import cpu_vec_isa
 
-    if not recorded or inductor_config.cpp.vec_isa_ok is not None:
+    if inductor_config.cpp.vec_isa_ok is not None:  # the user decided
         return {}
+    probed = vec_isa()
     inductor_config.cpp.vec_isa_ok = True
     cpu_vec_isa.valid_vec_isa_list.cache_clear()
-    if str(cpu_vec_isa.pick_vec_isa()) == recorded:
+    if str(cpu_vec_isa.pick_vec_isa()) == probed:
         return {VEC_ISA_OK_ENV: "1"}
     inductor_config.cpp.vec_isa_ok = None  # the flags claim more than the compiler builds: probe as usual
     cpu_vec_isa.valid_vec_isa_list.cache_clear()

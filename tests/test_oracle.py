@@ -77,7 +77,7 @@ def test_a_script_that_raises_fails_with_its_traceback(tmp_path):
     assert rc == 1 and "ValueError: not this bug" in out
 
 
-def test_the_vector_isa_probe_is_skipped_only_when_it_would_pick_what_the_capture_recorded():
+def test_the_vector_isa_probe_is_trusted_only_when_it_picks_what_probing_picks(monkeypatch):
     import torch._inductor.config as inductor_config
     from torch._inductor import cpu_vec_isa
 
@@ -85,9 +85,15 @@ def test_the_vector_isa_probe_is_skipped_only_when_it_would_pick_what_the_captur
 
     probed = torchglue.vec_isa()
     try:
-        assert torchglue.trust_vec_isa("no-such-isa") == {} and inductor_config.cpp.vec_isa_ok is None
-        assert torchglue.trust_vec_isa(probed) == {torchglue.VEC_ISA_OK_ENV: "1"}
+        assert torchglue.trust_vec_isa() == {torchglue.VEC_ISA_OK_ENV: "1"}
+        assert str(cpu_vec_isa.pick_vec_isa()) == probed and inductor_config.cpp.vec_isa_ok is True
+        inductor_config.cpp.vec_isa_ok = None
+        cpu_vec_isa.valid_vec_isa_list.cache_clear()
+        monkeypatch.setattr(torchglue, "vec_isa", lambda: "an ISA the flags do not name")  # the compiler builds less
+        assert torchglue.trust_vec_isa() == {} and inductor_config.cpp.vec_isa_ok is None
         assert str(cpu_vec_isa.pick_vec_isa()) == probed
+        inductor_config.cpp.vec_isa_ok = False  # the user's own setting is left alone
+        assert torchglue.trust_vec_isa() == {} and inductor_config.cpp.vec_isa_ok is False
     finally:
         inductor_config.cpp.vec_isa_ok = None
         cpu_vec_isa.valid_vec_isa_list.cache_clear()
