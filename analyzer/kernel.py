@@ -19,7 +19,7 @@ import tree_sitter_cpp
 
 TRACKED = re.compile(r"^tmp(\d+|_\w+)\w*$")
 INDEX_VAR = re.compile(r"^x\d+\w*$")
-_RECORDED = re.compile(r"^(?:tmp(?:\d+|_\w+)\w*|x\d+\w*)$")  # TRACKED or INDEX_VAR, in one match
+_RECORDED = re.compile(f"{TRACKED.pattern}|{INDEX_VAR.pattern}")  # TRACKED or INDEX_VAR, in one match
 POINTER = re.compile(r"^in_(out_)?ptr\d+$")
 BOUNDS_MESSAGE = "index out of bounds"
 

@@ -409,7 +409,13 @@ def minimize(
 
         return test
 
-    first = next((s for s in ([n for n in keep if n in set(start)] for start in starts) if s and test_on(nodes)(s)), None)
+    first = None
+    for start in starts:
+        wanted = set(start)
+        candidate = [name for name in keep if name in wanted]
+        if candidate and test_on(nodes)(candidate):
+            first = candidate
+            break
     from_start = first is not None
     if first is not None:
         keep = first

@@ -94,15 +94,7 @@ class Child:
 
     def wait(self, timeout_s: float, input: str = "") -> tuple[int | None, str, str]:
         try:
-            out, err = self.proc.communicate(input=input, timeout=timeout_s)
-            return self.proc.returncode, out or "", err or ""
-        except subprocess.TimeoutExpired:
-            kill_group(self.proc.pid)
-            out, err = self.proc.communicate()
-            return None, out or "", err or ""
-        except BaseException:
-            self.kill()
-            raise
+            return _communicate(self.proc, timeout_s, input)
         finally:
             self._cache.cleanup()
 
@@ -156,8 +148,14 @@ def run_group(
         text=True,
         start_new_session=True,
     )
+    return _communicate(proc, timeout_s)
+
+
+def _communicate(proc: subprocess.Popen, timeout_s: float, input: str | None = None) -> tuple[int | None, str, str]:
+    """Wait for a child started in its own group: (exit code, stdout, stderr), exit code None on
+    timeout. On a timeout or any exception here, the whole group is killed first."""
     try:
-        out, err = proc.communicate(timeout=timeout_s)
+        out, err = proc.communicate(input=input, timeout=timeout_s)
         return proc.returncode, out or "", err or ""
     except subprocess.TimeoutExpired:
         kill_group(proc.pid)  # the child is not reaped yet, so its group id cannot have been reused

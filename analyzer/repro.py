@@ -293,7 +293,7 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     def compiled(candidate: minimize.Candidate) -> bool:
         return oracle.reproduces_in_process(*candidate.load()).reproduces
 
-    setup_seconds = round(time.perf_counter() - started, 2)  # reading the run, importing torch
+    setup_seconds = round(time.perf_counter() - started, 2)  # reading the run, probing the ISA unless warmed up
     out: dict[str, Any] = {"finding": {k: finding[k] for k in ("file", "line", "identifier", "kind", "source")}}
     script = run_dir / "repro_torch.py"
     # Queries are judged by the screen (generated C++ read by the kernel analysis, no C++ compile);
@@ -321,13 +321,13 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     }
     mask_calls = [c for c in data["calls"] if "attention_mask" in c["inputs"]] or DEFAULT_CALLS
     use_vmap = bool(mask_calls[0]["compile"].get("use_vmap"))
+    # these scripts compile the mask builder alone: their op count is known when that is what was captured
+    ops = _post_grad_op_count(compile_rec) if _compiles_mask_builder_alone(data["scenario"]) else None
     for name, text in (
         ("repro_transformers.py", transformers_script(mask_calls, use_vmap)),
         ("repro_sequence.py", sequence_script(mask_calls, use_vmap)),
     ):
         files.write_text(run_dir / name, text)
-        # the script compiles the mask builder alone: its op count is known when that is what was captured
-        ops = _post_grad_op_count(compile_rec) if _compiles_mask_builder_alone(data["scenario"]) else None
         out[name] = {"ops": ops, **oracle.verify_script(run_dir / name, timeout_s, env=child_env)}
     files.write_json(run_dir / "repro.json", out)
     return out
