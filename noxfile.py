@@ -17,6 +17,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import nox
@@ -32,10 +35,31 @@ TEST_PAIR = ("2.13.0", "5.23.0")
 SCENARIOS = ["sdpa-mask-decode", "tiny-llama-generate", "tiny-mistral-generate", "async-tests-flaky"]
 
 
+@contextlib.contextmanager
+def heartbeat(session: nox.Session, what: str, every_s: float = 20.0) -> Iterator[None]:
+    """A log line every `every_s` seconds while `what` runs: pip says nothing for minutes while it
+    downloads a 6.7 GB CUDA build of torch, and a log should show that work goes on."""
+    stop = threading.Event()
+    started = time.monotonic()
+
+    def beat() -> None:
+        while not stop.wait(every_s):
+            session.log(f"still {what} ({time.monotonic() - started:.0f}s)")
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def install(session: nox.Session, torch: str, transformers: str) -> None:
     """torch first and pinned, so the project's own `torch>=2.8` cannot pull a different build."""
-    session.install(f"torch=={torch}", f"transformers=={transformers}")
-    session.install("-e", ".[test]")
+    with heartbeat(session, f"installing torch {torch} and transformers {transformers}"):
+        session.install(f"torch=={torch}", f"transformers=={transformers}")
+        session.install("-e", ".[test]")
 
 
 @nox.session
@@ -43,7 +67,9 @@ def install(session: nox.Session, torch: str, transformers: str) -> None:
 def analyze(session: nox.Session, torch: str, transformers: str) -> None:
     """Capture, analyse and trace every scenario (or those named after `--`) on one version pair."""
     install(session, torch, transformers)
-    for scenario in session.posargs or SCENARIOS:
+    scenarios = session.posargs or SCENARIOS
+    for number, scenario in enumerate(scenarios, 1):
+        session.log(f"scenario {number}/{len(scenarios)}: {scenario} on torch {torch} + transformers {transformers}")
         session.run("python", "-m", "analyzer", "analyze", "--scenario", scenario)
     # the issue reports and the index read every run folder, matrix and verification on disk
     session.run("python", "-m", "analyzer", "report")

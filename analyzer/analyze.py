@@ -134,9 +134,9 @@ def run(
     worker: procs.Child | None = None
     try:
         worker = start_repro_worker(run_started) if repro else None
-        for variant in variants:
+        for number, variant in enumerate(variants, 1):
             if progress:
-                progress(f"capturing {scenario_name} [{variant}] in a fresh process")
+                progress(f"capturing {scenario_name} [{variant}] in a fresh process ({number}/{len(variants)})")
             result = capture.run_variant(scenario_name, variant, staging / variant, timeout_s)
             entry: dict[str, Any] = dataclasses.asdict(result)
             if result.status == "ok":
@@ -177,14 +177,20 @@ def run(
         if flakiness:
             summary["flakiness"] = flakiness
         files.write_json(staging / "summary.json", summary)
+        if progress:
+            progress("recording the environment (torch.utils.collect_env)")
         files.write_text(staging / report.COLLECT_ENV, collect_env())
         timings.move_out(staging)
-        if findings and shutil.which("dot"):  # pictures need Graphviz; `python -m analyzer draw` says how to get it
+        notices = []
+        if findings:
             if progress:
                 progress("drawing the def-use slices and layer traces")
             from . import draw
 
-            draw.draw_run(staging)
+            notice = draw.draw_or_keep(staging, final)  # without Graphviz: the sources, and the pictures still true
+            notices += [notice] if notice else []
+        if progress:
+            progress("writing the reports")
         report.write_run(staging, reports_dir)
         files.replace_dir(staging, final)
     except BaseException:
@@ -195,4 +201,5 @@ def run(
         raise
     summary["path"] = str(final)
     summary["findings_list"] = findings
+    summary["notices"] = notices
     return summary

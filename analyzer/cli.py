@@ -15,6 +15,26 @@ from . import procs
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 
 
+# the modules the analyzer imports from its dependencies (pyproject.toml), and the distribution of each
+DEPENDENCIES = {
+    "torch": "torch", "transformers": "transformers", "networkx": "networkx", "tree_sitter": "tree-sitter",
+    "tree_sitter_cpp": "tree-sitter-cpp", "rich": "rich", "graphviz": "graphviz",
+}
+
+
+def missing_dependency(exc: ModuleNotFoundError) -> str | None:
+    """The one line for a dependency this Python lacks, or None when `exc` is about another module
+    (a bug to show whole, not a setup problem to explain)."""
+    top = (exc.name or "").split(".")[0]
+    if top not in DEPENDENCIES:
+        return None
+    return (
+        f"{DEPENDENCIES[top]} is not installed in this Python ({sys.executable}): the analyzer's dependencies are "
+        "missing; install them with `pip install -e .` in the checkout, or run it with the environment "
+        "`nox -s tests` made: `.nox/tests/bin/python -m analyzer ...`"
+    )
+
+
 def _error(message: str) -> int:
     print(f"analyzer: error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -57,18 +77,18 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from . import analyze
+    from .progress import Progress
 
-    console = Console(stderr=True)
     problem = _bad_selection(args.scenario, args.variant or []) or _cannot_run()
     if problem:
         return _error(problem)
-    with console.status("starting") as status:
+    with Progress("analyze", quiet=args.quiet) as progress:
         summary = analyze.run(
-            args.scenario, Path(args.reports), args.timeout, progress=status.update, repro=not args.no_repro, variants=args.variant
+            args.scenario, Path(args.reports), args.timeout, progress=progress, repro=not args.no_repro, variants=args.variant
         )
+        for notice in summary["notices"]:
+            progress.note(notice)
     _print_table(summary)
     print(f"report: {summary['path']}")
     return EXIT_CLEAN if summary["status"] == "ok" else EXIT_FINDINGS
@@ -154,6 +174,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         return _error(f"{reports_dir}: no analyze run folders (run `nox -s analyze` first)")
     for path in report.write_all(reports_dir, runs or None):
         print(f"written: {path}")
+    print(f"read next: {reports_dir / 'README.md'} (one line per run, and which report to open)")
     return EXIT_CLEAN
 
 
@@ -269,9 +290,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from . import verify
+    from .progress import Progress
 
     configs = args.config or list(verify.CONFIGS)
     unknown = [c for c in configs if c not in verify.CONFIGS]
@@ -281,13 +301,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if problem:
         return _error(problem)
     if args.upstream_only:
-        with Console(stderr=True).status("the patches' own regression tests"):
+        with Progress("verify", quiet=args.quiet) as progress:
+            progress("the patches' own regression tests, patched and unpatched")
             folder = verify.run_upstream(Path(args.reports))
         print((folder / "upstream_tests.md").read_text(encoding="utf-8"))
         print(f"written: {folder}")
         return EXIT_CLEAN
-    with Console(stderr=True).status("verifying") as status:
-        folder = verify.run_all(configs, args.examples, Path(args.reports), progress=status.update)
+    with Progress("verify", quiet=args.quiet) as progress:
+        folder = verify.run_all(configs, args.examples, Path(args.reports), progress=progress)
     print((folder / "results.md").read_text(encoding="utf-8"))
     print(f"written: {folder}")
     return EXIT_CLEAN
@@ -309,19 +330,12 @@ def cmd_matrix_cell(args: argparse.Namespace) -> int:
                 return _error(f"{args.not_installable}: cannot read the installer's output ({exc.strerror})")
             cell = matrix.not_installable_cell(out, args.torch, args.transformers, matrix.pip_error(pip_output))
         else:
-            from rich.console import Console
+            from .progress import Progress
 
             problem = _bad_selection(args.scenario, [])
             if problem:
                 return _error(problem)
-            console = Console(stderr=True)
-            with console.status(f"matrix cell: {args.scenario}") as status:
-
-                def progress(message: str) -> None:
-                    status.update(message)
-                    if not console.is_terminal:  # a log (nox, CI) gets the steps as lines
-                        print(f"matrix cell: {message}", file=sys.stderr, flush=True)
-
+            with Progress("matrix cell", quiet=args.quiet) as progress:
                 cell = matrix.run_cell(out, args.torch, args.transformers, args.scenario, args.timeout, progress=progress)
     except matrix.BadCell as exc:
         return _error(str(exc))
@@ -418,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
     p_an.add_argument("--timeout", type=float, default=900.0, help="seconds per captured variant")
     p_an.add_argument("--no-repro", action="store_true", help="skip writing and verifying minimal repros")
     p_an.add_argument("--variant", action="append", help="only this variant (repeatable; default: all)")
+    p_an.add_argument("--quiet", "-q", action="store_true", help="no progress lines (on a terminal: no status line)")
     p_an.set_defaults(func=cmd_analyze)
 
     p_cap = sub.add_parser("capture", help="capture one variant of a scenario into a bundle folder")
@@ -454,6 +469,7 @@ def main(argv: list[str] | None = None) -> int:
     p_ver.add_argument("--examples", type=int, default=40, help="hypothesis mask cases per mask kind")
     p_ver.add_argument("--reports", default="reports")
     p_ver.add_argument("--upstream-only", action="store_true", help="only the patches' own regression tests, patched and unpatched")
+    p_ver.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     p_ver.set_defaults(func=cmd_verify)
 
     p_bench = sub.add_parser("bench", help="benchmarks; figures go to reports/bench.json")
@@ -476,6 +492,7 @@ def main(argv: list[str] | None = None) -> int:
     p_cell.add_argument(
         "--not-installable", metavar="PIP_LOG", help="record the cell as not installable; PIP_LOG holds pip's output, whose last ERROR line is the reason"
     )
+    p_cell.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     p_cell.set_defaults(func=cmd_matrix_cell)
 
     p_matrix = sub.add_parser("matrix", help="collate the matrix cells into reports/matrix.json and reports/matrix.md")
@@ -491,6 +508,11 @@ def main(argv: list[str] | None = None) -> int:
     procs.interrupt_on_termination()
     try:
         return args.func(args)
+    except ModuleNotFoundError as exc:
+        missing = missing_dependency(exc)
+        if missing is None:
+            raise
+        return _error(missing)
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP: cleanup has run on the way out
         signum = getattr(exc, "signum", signal.SIGINT)
         print(f"analyzer: interrupted by {signal.Signals(signum).name}", file=sys.stderr)

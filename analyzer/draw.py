@@ -581,14 +581,50 @@ def draw_run(run_dir: Path) -> list[Path]:
     try:
         written = []
         for name, graph in graphs:
-            (staging / f"{name}.dot").write_text(graph.source, encoding="utf-8")
+            files.write_text(staging / f"{name}.dot", graph.source)
             written.append(final / f"{name}.dot")
             for fmt in FORMATS:
-                (staging / f"{name}.{fmt}").write_bytes(render(graph, fmt))
+                files.write_bytes(staging / f"{name}.{fmt}", render(graph, fmt))
                 written.append(final / f"{name}.{fmt}")
-        os.chmod(staging, 0o755)
         files.replace_dir(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return written
+
+
+def keep_rendered(previous_run: Path, run_dir: Path) -> tuple[int, int]:
+    """Where `dot` is missing: copy the rendered pictures of `previous_run` whose `.dot` source is
+    byte for byte the one just written in `run_dir`, so a rerun keeps the pictures it would have
+    drawn the same; a picture whose source changed is not kept, since it would show the old graph.
+
+    Returns (rendered pictures kept, sources left without their pictures)."""
+    kept = missing = 0
+    for source in sorted((run_dir / PICTURES).glob("*.dot")):
+        before = previous_run / PICTURES / source.name
+        rendered = [before.with_suffix(f".{fmt}") for fmt in FORMATS]
+        if before.is_file() and before.read_bytes() == source.read_bytes() and all(p.is_file() for p in rendered):
+            for picture in rendered:
+                files.write_bytes(source.with_suffix(picture.suffix), picture.read_bytes())
+            kept += len(rendered)
+        else:
+            missing += 1
+    return kept, missing
+
+
+def draw_or_keep(run_dir: Path, previous_run: Path) -> str | None:
+    """Draw the pictures of a fresh run folder; without `dot`, write the sources, keep what
+    `keep_rendered` can, and return the one line the user must read about it (None when drawn)."""
+    try:
+        draw_run(run_dir)
+    except MissingGraphviz:
+        kept, missing = keep_rendered(previous_run, run_dir)
+        sources = len(list((run_dir / PICTURES).glob("*.dot")))
+        detail = f"kept {kept} rendered pictures of the previous run whose sources are unchanged"
+        if missing:
+            detail += f"; {missing} changed or new {'source has' if missing == 1 else 'sources have'} no picture"
+        return (
+            f"pictures: Graphviz's dot is not on PATH: wrote {sources} .dot sources and {detail}; "
+            f"{INSTALL_HINT}, then run `python -m analyzer draw {previous_run}`"
+        )
+    return None

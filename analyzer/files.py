@@ -16,16 +16,40 @@ from pathlib import Path
 from typing import Any
 
 
-def write_text(path: Path, text: str) -> None:
+def _read_umask() -> int:
+    """The process's umask, read without changing it where the system shows it (Linux), so that no
+    file another thread creates meanwhile gets a wrong mode."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _read_umask()  # read once, at import, before any thread starts
+FILE_MODE = 0o666 & ~UMASK  # what open() would give a new file
+DIR_MODE = 0o777 & ~UMASK  # what mkdir() would give a new folder
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write `path` whole or not at all, with the mode a plain `open` would give it: the temporary
+    file `mkstemp` makes is private (0600), so its mode is set to the umask's before the rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            os.fchmod(f.fileno(), FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text(path: Path, text: str) -> None:
+    write_bytes(path, text.encode("utf-8"))
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -46,7 +70,14 @@ def staging_dir(parent: Path, name: str) -> Path:
     Stale ones are removed first: a killed run's litter never accumulates or confuses a rerun."""
     parent.mkdir(parents=True, exist_ok=True)
     remove_stale(parent)
-    return Path(tempfile.mkdtemp(dir=parent, prefix=f"{STAGING_PREFIX}{name}-pid{os.getpid()}-"))
+    return make_dir_like_mkdir(tempfile.mkdtemp(dir=parent, prefix=f"{STAGING_PREFIX}{name}-pid{os.getpid()}-"))
+
+
+def make_dir_like_mkdir(path: str | Path) -> Path:
+    """A folder made by `mkdtemp` (private, 0700) given the mode `mkdir` would: once swapped in,
+    it is the run folder, and it should read like the rest of the checkout."""
+    os.chmod(path, DIR_MODE)
+    return Path(path)
 
 
 def pid_alive(pid: int) -> bool:

@@ -31,8 +31,7 @@ TEMPLATE = '''"""{title}
 Made by `python -m analyzer repro` from a graph captured on torch {torch}; exits 1 while the bug
 is present, 0 once the compiled result matches eager.
 """
-import operator
-import sys
+{imports}import sys
 
 import torch
 
@@ -82,11 +81,13 @@ class Candidate:
         return render.render_inputs(self.inputs)
 
     def script(self, title: str, description: str, torch_version: str) -> str:
+        function = self.function_source().rstrip()
         return TEMPLATE.format(
             title=title,
             description=description,
             torch=torch_version,
-            function=self.function_source().rstrip(),
+            imports="import operator\n" if "operator." in function else "",  # only where a graph calls a Python operator
+            function=function,
             inputs=self.inputs_source().rstrip(),
         )
 

@@ -115,7 +115,7 @@ def layer_graph(compile_rec: dict[str, Any]) -> nx.DiGraph:
                 g.add_node(
                     oid,
                     layer="loop-body",
-                    text=f"{snode['name']}: {_op_text(op, ops, indexing)}",
+                    text=f"{snode['name']}.{op['name']}: {_op_text(op, ops, indexing)}",
                     node=snode["name"],
                     origins=snode["origins"],
                     upper=upper,
@@ -130,7 +130,7 @@ def layer_graph(compile_rec: dict[str, Any]) -> nx.DiGraph:
                     if symbols and symbols <= set(_SYMBOL.findall(index)):
                         buffer = later["args"][0].strip("'\"")
                         lid = ("loop-op", snode["name"], later["name"])
-                        g.add_node(lid, layer="loop-body", text=f"{snode['name']}: {_op_text(later, ops, indexing)}", buffer=buffer)
+                        g.add_node(lid, layer="loop-body", text=f"{snode['name']}.{later['name']}: {_op_text(later, ops, indexing)}", buffer=buffer)
                         g.add_edge(oid, lid)
                         for node in _gathers_reading(buffer, consumers):
                             _add_post_grad(g, lid, node, dynamo)

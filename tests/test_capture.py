@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from importlib.metadata import version
@@ -15,13 +16,51 @@ TORCH = tuple(int(x) for x in version("torch").split("+")[0].split(".")[:2])
 FIXED_RELEASE = (2, 13)  # first release whose check_bounds no longer loses its variable
 
 
-REPORTS = Path(__file__).resolve().parent.parent / "reports"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def committed_reports(into: Path) -> Path | None:
+    """`reports/` as git's HEAD holds it, extracted under `into`; None outside a git checkout.
+
+    The tests compare with what is committed, not with the working tree: `nox -s analyze` run
+    before `nox -s tests` rewrites the tree, and must change nothing about what the tests see."""
+    if shutil.which("git") is None:
+        return None
+    archive = subprocess.run(["git", "archive", "--format=tar", "HEAD", "reports"], cwd=ROOT, capture_output=True)
+    if archive.returncode != 0:
+        return None
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into / "reports"
 
 
 @pytest.fixture(scope="module")
-def mask_run(tmp_path_factory):
-    """One analyze run of the default scenario on the installed versions, shared by the tests below."""
-    reports = tmp_path_factory.mktemp("reports")
+def without_dot(tmp_path_factory):
+    """PATH with Graphviz's `dot` taken out (every other program of its folder still there), for
+    the tests of this module: a machine without Graphviz, whatever this one has."""
+    farm = tmp_path_factory.mktemp("path-without-dot")
+    entries = []
+    for i, folder in enumerate(os.environ.get("PATH", "").split(os.pathsep)):
+        if folder and (Path(folder) / "dot").exists():
+            copy = farm / str(i)
+            copy.mkdir()
+            for program in Path(folder).iterdir():
+                if program.name != "dot":
+                    (copy / program.name).symlink_to(program)
+            folder = str(copy)
+        entries.append(folder)
+    before = os.environ["PATH"]
+    os.environ["PATH"] = os.pathsep.join(entries)
+    assert shutil.which("dot") is None
+    yield
+    os.environ["PATH"] = before
+
+
+@pytest.fixture(scope="module")
+def mask_run(tmp_path_factory, without_dot):
+    """One analyze run of the default scenario on the installed versions, shared by the tests below,
+    made as a user's `nox -s analyze` makes it: into the committed reports folder (as HEAD has it),
+    on a machine without Graphviz."""
+    reports = committed_reports(tmp_path_factory.mktemp("head")) or tmp_path_factory.mktemp("reports")
     return reports, analyze.run("sdpa-mask-decode", reports)
 
 
@@ -30,7 +69,7 @@ def test_sdpa_mask_decode_end_to_end(mask_run):
     tmp_path, summary = mask_run
     run_dir = tmp_path / "sdpa-mask-decode" / analyze.run_folder_name()
     assert summary["status"] == "ok"
-    assert sorted(p.name for p in (tmp_path / "sdpa-mask-decode").iterdir()) == [run_dir.name]  # no staging left
+    assert not [p.name for p in (tmp_path / "sdpa-mask-decode").iterdir() if p.name.startswith(".")]  # no staging left
     findings = json.loads((run_dir / "findings.json").read_text())
     lost = [f for f in findings if f["kind"] in ("undeclared", "forward-reference", "out-of-scope")]
     calls = [c for v in summary["variants"] for c in v["calls"]]
@@ -56,34 +95,54 @@ def test_sdpa_mask_decode_end_to_end(mask_run):
         assert (run_dir / f["file"]).is_file()
 
 
-
 def _tracked(folder: Path) -> list[str]:
-    out = subprocess.run(["git", "ls-files", "."], cwd=folder, capture_output=True, text=True, check=True).stdout
-    return sorted(out.split())
+    """The files of `folder` (a run folder of ROOT/reports) that git's HEAD holds."""
+    rel = folder.relative_to(ROOT).as_posix()
+    out = subprocess.run(["git", "ls-tree", "-r", "--name-only", "HEAD", rel], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return sorted(line[len(rel) + 1 :] for line in out.split())
 
 
-@pytest.mark.capture
-def test_analyze_regenerates_the_committed_run_byte_for_byte(mask_run):
-    """What `nox -s analyze` commits is a function of the versions and the code: a fresh run on the same
-    versions writes the same bytes. collect_env.txt describes the machine (CPU, kernel), so the committed
-    one is put in place before the reports that quote it are written."""
+def _committed_run(mask_run, into: Path) -> tuple[Path, Path]:
+    """(the fresh run folder, the same run as HEAD holds it), or a skip where there is nothing to compare with."""
     tmp_path, _ = mask_run
     run_dir = tmp_path / "sdpa-mask-decode" / analyze.run_folder_name()
-    committed = REPORTS / "sdpa-mask-decode" / run_dir.name
-    if not committed.is_dir() or shutil.which("git") is None:
+    if not (ROOT / "reports" / "sdpa-mask-decode").is_dir() or shutil.which("git") is None:
+        pytest.skip("not a git checkout of the project")
+    head = committed_reports(into)
+    committed = head / "sdpa-mask-decode" / run_dir.name if head else into
+    if not committed.is_dir():
         pytest.skip(f"no committed run for {run_dir.name} to compare with")
     recorded = json.loads((committed / "summary.json").read_text())["versions"].get("vec_isa")
     here = json.loads((run_dir / "summary.json").read_text())["versions"].get("vec_isa")
     if recorded != here:
         pytest.skip(f"kernels were captured for vector ISA {recorded}; this machine's Inductor writes {here}")
-    tracked = _tracked(committed)
+    return run_dir, committed
+
+
+@pytest.mark.capture
+def test_a_run_without_graphviz_keeps_every_committed_file(mask_run, tmp_path):
+    """Without `dot`, a rerun writes the .dot sources and keeps the rendered pictures whose sources are
+    unchanged: nothing git holds disappears, and the run says in one line what it could not draw."""
+    run_dir, committed = _committed_run(mask_run, tmp_path)
+    _, summary = mask_run
+    missing = [name for name in _tracked(ROOT / "reports" / "sdpa-mask-decode" / run_dir.name) if not (run_dir / name).is_file()]
+    assert not missing, missing
+    if list((committed / "pictures").glob("*.svg")):
+        [notice] = summary["notices"]
+        assert notice.startswith("pictures: Graphviz's dot is not on PATH") and "\n" not in notice
+        assert f"kept {len(list((committed / 'pictures').glob('*.[ps][nv]g')))} rendered pictures" in notice
+
+
+@pytest.mark.capture
+def test_analyze_regenerates_the_committed_run_byte_for_byte(mask_run, tmp_path):
+    """What `nox -s analyze` commits is a function of the versions and the code: a fresh run on the same
+    versions writes the bytes git holds. collect_env.txt describes the machine (CPU, kernel), so the
+    committed one is put in place before the reports that quote it are written again."""
+    run_dir, committed = _committed_run(mask_run, tmp_path)
+    tracked = _tracked(ROOT / "reports" / "sdpa-mask-decode" / run_dir.name)
     assert "summary.json" in tracked and report.COLLECT_ENV in tracked
     shutil.copy(committed / report.COLLECT_ENV, run_dir / report.COLLECT_ENV)
-    if shutil.which("dot") is None and (committed / "pictures").is_dir():
-        # without Graphviz the run draws nothing; the pictures are then taken as committed (test_draw
-        # checks rendering where `dot` exists) and everything else is still compared
-        shutil.copytree(committed / "pictures", run_dir / "pictures")
-    report.write_run(run_dir, REPORTS)  # the committed matrix and verification results are what the reports quote
+    report.write_run(run_dir, committed.parent.parent)  # the committed matrix and verification results are what the reports quote
     regenerated = sorted(p.relative_to(run_dir).as_posix() for p in run_dir.rglob("*") if p.is_file())
     missing = [name for name in tracked if name not in regenerated]
     assert not missing, missing

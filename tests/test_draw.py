@@ -215,3 +215,34 @@ def test_missing_kernel_is_bad_input(affected_run):
     (affected_run / findings[0]["file"]).unlink()
     with pytest.raises(draw.DrawError, match="is missing"):
         draw.draw_run(affected_run)
+
+
+def test_without_dot_a_rerun_keeps_the_pictures_whose_sources_are_unchanged(affected_run, tmp_path, monkeypatch):
+    """A rerun on a machine without Graphviz: the .dot sources are written again, a rendered picture of
+    the previous run is kept only where its source is byte for byte the same (else it would show
+    another graph), and one line says what was kept and what is missing."""
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs"))
+    previous = tmp_path / "previous"
+    shutil.copytree(affected_run, previous)
+    first = draw.draw_or_keep(previous, tmp_path / "never-ran")
+    sources = sorted(previous.joinpath("pictures").glob("*.dot"))
+    assert len(sources) >= 2
+    assert first == (
+        f"pictures: Graphviz's dot is not on PATH: wrote {len(sources)} .dot sources and kept 0 rendered pictures of the "
+        f"previous run whose sources are unchanged; {len(sources)} changed or new sources have no picture; "
+        f"{draw.INSTALL_HINT}, then run `python -m analyzer draw {tmp_path / 'never-ran'}`"
+    )
+    for source in sources:  # the previous run's renders, as a machine with dot left them
+        for fmt in draw.FORMATS:
+            source.with_suffix(f".{fmt}").write_bytes(f"{fmt} of {source.name}".encode())
+    changed = sources[0]
+    changed.write_text(changed.read_text() + "// another graph\n")
+
+    notice = draw.draw_or_keep(affected_run, previous)
+    kept = sorted(p.name for p in (affected_run / "pictures").iterdir() if p.suffix != ".dot")
+    expected = sorted(s.with_suffix(f".{fmt}").name for s in sources[1:] for fmt in draw.FORMATS)
+    assert kept == expected
+    for name in kept:
+        assert (affected_run / "pictures" / name).read_bytes() == (previous / "pictures" / name).read_bytes()
+    assert f"kept {len(expected)} rendered pictures" in notice and "; 1 changed or new source has no picture;" in notice
+    assert sorted(p.name for p in (affected_run / "pictures").glob("*.dot")) == [s.name for s in sources]

@@ -89,3 +89,20 @@ def test_update_json_keeps_the_other_keys(tmp_path):
     merged = files.update_json(path, lambda data: data.update(scan={"mb_per_s": 3.0}, machine={"cpus": 4}))
     assert files.read_json(path) == merged == {"machine": {"cpus": 4}, "minifier": {"seconds": 1}, "scan": {"mb_per_s": 3.0}}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bench.json"]
+
+
+def test_written_files_and_folders_get_the_modes_of_the_umask(tmp_path):
+    """Atomic writes go through private temporaries (mkstemp 0600, mkdtemp 0700); what lands in the
+    checkout has the modes a plain open() or mkdir() gives under the process's umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert files.UMASK == mask
+    files.write_text(tmp_path / "a.md", "text\n")
+    files.write_bytes(tmp_path / "b.png", b"\x89PNG")
+    staging = files.staging_dir(tmp_path / "reports", "run")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "f").write_text("x")
+    for path in (tmp_path / "a.md", tmp_path / "b.png"):
+        assert path.stat().st_mode & 0o777 == (plain / "f").stat().st_mode & 0o777 == 0o666 & ~mask
+    assert staging.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777 == 0o777 & ~mask
