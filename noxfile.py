@@ -7,6 +7,7 @@
     nox -s reproduce                       the end-to-end test on torch 2.8.0, where the bug lives
     nox -s fixtures                        re-capture the kernels and graphs under tests/data
     nox -s corpus                          re-capture the kernel corpus under tests/data/corpus
+    nox -s cache_fixtures                  re-capture the Inductor cache folders under tests/data/cache
     nox -s fuzz                            the kernel analysis's property test on 20000 fresh kernels
     nox -s matrix                          the mask scenario on every torch x transformers release, one cell per environment
 """
@@ -201,6 +202,21 @@ def fixtures(session: nox.Session, torch: str, transformers: str) -> None:
         if (t, tf) == (torch, transformers):
             out = f"tests/data/torch-{t}-transformers-{tf}/{scenario}/{variant}"
             session.run("python", "-m", "analyzer", "capture", "--scenario", scenario, "--variant", variant, "--out", out)
+
+
+CACHE_FIXTURES = [("2.8.0", False), ("2.13.0", False), ("2.13.0", True), ("2.14.1", False)]
+
+
+@nox.session
+@nox.parametrize("torch", sorted({t for t, _ in CACHE_FIXTURES}))
+def cache_fixtures(session: nox.Session, torch: str) -> None:
+    """Capture real Inductor cache folders (kernels, ISA probes, wrappers) for scan's tests, under
+    tests/data/cache/torch-<v>/{plain,cpp-wrapper}; each capture.json records versions and command."""
+    install(session, torch, "5.23.0")
+    for t, cpp_wrapper in CACHE_FIXTURES:
+        if t == torch:
+            out = f"tests/data/cache/torch-{t}/{'cpp-wrapper' if cpp_wrapper else 'plain'}"
+            session.run("python", "-m", "analyzer", "capture-cache", "--out", out, *(["--cpp-wrapper"] if cpp_wrapper else []))
 
 
 # The kernel corpus the analysis is checked on against the compiler (tests/test_compiler_crosscheck.py):

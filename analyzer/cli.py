@@ -65,15 +65,17 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from . import scan
 
     try:
-        findings = scan.scan(args.paths, jobs=args.jobs)
+        result = scan.scan_paths(args.paths, jobs=args.jobs)
     except scan.BadInput as exc:
         return _error(str(exc))
     if args.json:
-        print(json.dumps([f.to_dict() for f in findings], indent=2))
+        print(json.dumps(result.to_dict(), indent=2))
     else:
-        for f in findings:
+        for f in result.findings:
             print(scan.format_finding(f))
-    return EXIT_FINDINGS if findings else EXIT_CLEAN
+        if result.skipped:
+            print(f"analyzer: {result.skipped_line()}", file=sys.stderr)
+    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -103,6 +105,20 @@ def cmd_capture(args: argparse.Namespace) -> int:
     result = capture.capture_to(args.scenario, args.variant, Path(args.out), args.timeout, slim=args.slim)
     print(f"{args.out}: {result.status} in {result.seconds:.1f}s")
     return EXIT_CLEAN if result.status == "ok" else EXIT_FINDINGS
+
+
+def cmd_capture_cache(args: argparse.Namespace) -> int:
+    from . import cachefolder
+
+    problem = _cannot_run()
+    if problem:
+        return _error(problem)
+    try:
+        record = cachefolder.capture(Path(args.out), cpp_wrapper=args.cpp_wrapper)
+    except RuntimeError as exc:
+        return _error(str(exc))
+    print(f"{args.out}: {len(record['files'])} files of an Inductor cache folder (torch {record['versions']['torch']})")
+    return EXIT_CLEAN
 
 
 def _not_a_run(run: Path, needs: str) -> str | None:
@@ -442,6 +458,11 @@ def main(argv: list[str] | None = None) -> int:
     p_cap.add_argument("--timeout", type=float, default=900.0)
     p_cap.add_argument("--slim", action="store_true", help="leave out graphs and loop bodies (a kernel corpus entry)")
     p_cap.set_defaults(func=cmd_capture)
+
+    p_cc = sub.add_parser("capture-cache", help="compile a small gather in a fresh process and keep its Inductor cache folder (scan's test data)")
+    p_cc.add_argument("--out", required=True, help="folder to write (replaced when complete)")
+    p_cc.add_argument("--cpp-wrapper", action="store_true", help="compile with Inductor's C++ wrapper (cpp_wrapper) on")
+    p_cc.set_defaults(func=cmd_capture_cache)
 
     p_rep = sub.add_parser("repro", help="write and verify minimal repros for an analyze run folder")
     p_rep.add_argument("run", nargs="?", help="a run folder: reports/<scenario>/torch-<v>-transformers-<v>")

@@ -122,7 +122,21 @@ def run_fresh_cache(
     Inductor's pool of compile workers: starting the pool imports torch in each worker, which
     costs more than the few small kernels a child compiles, and the generated code is the same."""
     with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache:
-        return run_group(cmd, timeout_s, env=_fresh_cache_env(cache, env), cwd=cwd, log=log)
+        return run_in_cache(cmd, timeout_s, cache, env=env, cwd=cwd, log=log)
+
+
+def run_in_cache(
+    cmd: list[str],
+    timeout_s: float,
+    cache: str | Path,
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    log: IO[str] | None = None,
+) -> tuple[int | None, str, str]:
+    """`run_group` with `TORCHINDUCTOR_CACHE_DIR` set to `cache`, a folder the caller owns (and reads
+    afterwards); otherwise as `run_fresh_cache`."""
+    return run_group(cmd, timeout_s, env=_fresh_cache_env(str(cache), env), cwd=cwd, log=log)
 
 
 def run_group(

@@ -29,6 +29,38 @@ class KernelText:
     file: str
     source: str
     line_offset: int  # lines before the kernel in its file
+    named: bool = True  # named on the command line (refused if not a kernel), or found in a folder (skipped)
+
+
+@dataclasses.dataclass
+class Skipped:
+    """A file found in a folder that is not a kernel, with why; a file named explicitly is refused instead."""
+
+    file: str
+    reason: str
+
+
+@dataclasses.dataclass
+class ScanResult:
+    findings: list[kernel.Finding]
+    kernels: int  # kernel texts analysed
+    skipped: list[Skipped]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": 1,
+            "findings": [f.to_dict() for f in self.findings],
+            "kernels": self.kernels,
+            "skipped": [dataclasses.asdict(s) for s in self.skipped],
+        }
+
+    def skipped_line(self) -> str:
+        """`scanned 3 kernels; skipped 7 files that are not kernels: 6 vector-ISA probes, 1 header`."""
+        counts: dict[str, int] = {}
+        for s in self.skipped:
+            counts[s.reason] = counts.get(s.reason, 0) + 1
+        kinds = ", ".join(f"{n} {SKIP_LABELS.get(reason, reason)}" for reason, n in counts.items())
+        return f"scanned {self.kernels} kernel{'' if self.kernels == 1 else 's'}; skipped {len(self.skipped)} files that are not kernels: {kinds}"
 
 
 def _read(path: Path) -> str:
@@ -67,7 +99,7 @@ def collect(paths: list[str]) -> list[KernelText]:
             found = []
             for child in sorted(path.rglob("*")):
                 if child.is_file() and child.suffix in CPP_SUFFIXES:
-                    found.append(KernelText(str(child), _read(child), 0))
+                    found.append(KernelText(str(child), _read(child), 0, named=False))
                 elif child.is_file() and child.suffix == ".py":
                     text = child.read_text(encoding="utf-8", errors="replace")
                     found.extend(kernels_in_python(text, str(child)))
@@ -97,25 +129,47 @@ PARALLEL_BYTES = 8 * 1024 * 1024
 _INDUCTOR = re.compile(r"cpp_prefix\.h|\b(?:in_out_ptr|in_ptr|out_ptr)\d+\b|\btmp\d+\b")
 
 
-def _analyze(item: KernelText) -> list[kernel.Finding] | str:
-    """One kernel's findings, or why it cannot be analysed (raised in order by `scan`)."""
+# What else Inductor writes beside its kernels as C++, each recognised by its own mark. A folder
+# scan skips them (and says so); named on the command line they are refused, as any non-kernel.
+HEADER = "a header, not a kernel"
+ISA_PROBE = "Inductor's vector-ISA probe (a __<isa>_chk_kernel function), not a kernel"
+NOT_INDUCTOR = "C++, but not an Inductor kernel (no cpp_prefix.h include, no in_ptr/out_ptr arguments, no tmp variables)"
+SKIP_LABELS = {HEADER: "headers", ISA_PROBE: "vector-ISA probes", NOT_INDUCTOR: "other C++ files"}
+_ISA_PROBE = re.compile(r'extern\s+"C"\s+[^(;{]*\b__\w+_chk_kernel\w*\s*\(')
+
+
+def not_a_kernel(item: KernelText) -> str | None:
+    """Why a C++ text that parses is not an Inductor kernel (one of the reasons above), or None."""
+    if item.file.endswith((".h", ".hpp")):
+        return HEADER
+    if _ISA_PROBE.search(item.source):
+        return ISA_PROBE
+    if not _INDUCTOR.search(item.source):
+        return NOT_INDUCTOR
+    return None
+
+
+def _analyze(item: KernelText) -> list[kernel.Finding] | Skipped | str:
+    """One kernel's findings, a file of a folder skipped with its reason, or why it cannot be
+    analysed (raised in order by `scan`)."""
     try:
         findings = kernel.analyze_source(item.source, item.file, item.line_offset)
     except kernel.KernelParseError as exc:
         return str(exc)
-    if not _INDUCTOR.search(item.source):
-        return "C++, but not an Inductor kernel (no cpp_prefix.h include, no in_ptr/out_ptr arguments, no tmp variables)"
+    reason = not_a_kernel(item)
+    if reason:
+        return reason if item.named else Skipped(item.file, reason)
     return findings
 
 
 _FORKED_ITEMS: list[KernelText] = []  # the kernels a forked worker inherits from `scan`
 
 
-def _analyze_span(span: tuple[int, int]) -> list[list[kernel.Finding] | str]:
+def _analyze_span(span: tuple[int, int]) -> list[list[kernel.Finding] | Skipped | str]:
     return [_analyze(item) for item in _FORKED_ITEMS[span[0] : span[1]]]
 
 
-def _analyze_items(items: list[KernelText]) -> list[list[kernel.Finding] | str]:
+def _analyze_items(items: list[KernelText]) -> list[list[kernel.Finding] | Skipped | str]:
     return [_analyze(item) for item in items]
 
 
@@ -133,8 +187,14 @@ def workers(items: list[KernelText], jobs: int | None = None) -> int:
 
 
 def scan(paths: list[str], jobs: int | None = None) -> list[kernel.Finding]:
-    """Every finding under `paths`, in the order of the files; BadInput for the first file that
-    cannot be read or parsed, whichever process analysed it (see `workers` for `jobs`)."""
+    """Every finding under `paths`, in the order of the files (see `scan_paths`)."""
+    return scan_paths(paths, jobs).findings
+
+
+def scan_paths(paths: list[str], jobs: int | None = None) -> ScanResult:
+    """Every finding under `paths`, in the order of the files, and the files of folders skipped as
+    not kernels; BadInput for the first file that cannot be read or parsed, or that is named and is
+    not a kernel, whichever process analysed it (see `workers` for `jobs`)."""
     items = collect(paths)
     count = workers(items, jobs)
     if count == 1:
@@ -156,11 +216,18 @@ def scan(paths: list[str], jobs: int | None = None) -> list[kernel.Finding]:
             pool.shutdown(wait=True, cancel_futures=True)
             _FORKED_ITEMS = []
     findings: list[kernel.Finding] = []
+    skipped: list[Skipped] = []
     for item, result in zip(items, results):
         if isinstance(result, str):
             raise BadInput(f"{item.file}: {result}")
-        findings.extend(result)
-    return findings
+        if isinstance(result, Skipped):
+            skipped.append(result)
+        else:
+            findings.extend(result)
+    analysed = len(items) - len(skipped)
+    if not analysed:
+        raise BadInput(f"{' '.join(paths)}: no Inductor kernels ({ScanResult([], 0, skipped).skipped_line()})")
+    return ScanResult(findings, analysed, skipped)
 
 
 def format_finding(f: kernel.Finding) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import AFFECTED, FIXED_MODEL, kernels
@@ -21,7 +22,7 @@ def test_affected_kernels_exit_1_with_compiler_style_lines(cli):
 
 def test_json_output_is_machine_readable(cli):
     result = cli("scan", "--json", str(kernels(AFFECTED)[0]))
-    data = json.loads(result.stdout)
+    data = json.loads(result.stdout)["findings"]
     assert {d["kind"] for d in data} == {"forward-reference"}
     assert all({"file", "line", "col", "identifier", "kind", "message"} <= d.keys() for d in data)
 
@@ -48,7 +49,7 @@ def test_output_code_py_lines_point_into_the_python_file(cli, tmp_path):
     result = cli("scan", "--json", str(out))
     assert result.returncode == 1
     py_lines = wrapper.splitlines()
-    for finding in json.loads(result.stdout):
+    for finding in json.loads(result.stdout)["findings"]:
         assert finding["identifier"] in py_lines[finding["line"] - 1]
         assert "TORCH_CHECK" in py_lines[finding["line"] - 1]
 
@@ -127,3 +128,57 @@ def test_workers_started_afresh_find_what_forked_workers_find(tmp_path):
         release.set()
         waiter.join()
     assert forked and [f.to_dict() for f in spawned] == [f.to_dict() for f in forked]
+
+
+CACHES = sorted(p for p in (Path(__file__).parent / "data" / "cache").glob("*/*") if (p / "capture.json").is_file())
+AFFECTED_TORCH = ((2, 8), (2, 12))  # the releases whose check_bounds loses its variable
+
+
+def _torch(cache: Path) -> tuple[int, int]:
+    major, minor = json.loads((cache / "capture.json").read_text())["versions"]["torch"].split(".")[:2]
+    return int(major), int(minor)
+
+
+def test_cache_folders_were_captured_for_each_shape():
+    """Real cache folders (nox -s cache_fixtures): an affected and a fixed release, and one with cpp_wrapper on."""
+    assert any(AFFECTED_TORCH[0] <= _torch(c) <= AFFECTED_TORCH[1] for c in CACHES)
+    assert any(_torch(c) >= (2, 13) for c in CACHES)
+    assert any(json.loads((c / "capture.json").read_text())["cpp_wrapper"] for c in CACHES)
+
+
+@pytest.mark.parametrize("cache", CACHES, ids=[f"{c.parent.name}-{c.name}" for c in CACHES])
+def test_a_real_inductor_cache_folder_is_scanned_and_its_probes_skipped(cli, cache):
+    """What Inductor writes beside its kernels (vector-ISA probes) is skipped and counted, in the
+    summary line and in --json; the kernels are analysed with the findings of their release."""
+    folder = cache / "cache"
+    probes = sorted(str(p) for p in folder.rglob("*.cpp") if "_chk_kernel" in p.read_text())
+    assert probes, "a cache folder holds Inductor's ISA probes"
+    result = cli("scan", "--json", str(folder))
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert data["schema_version"] == 1 and data["kernels"] >= 1
+    assert sorted(s["file"] for s in data["skipped"]) == probes
+    assert {s["reason"] for s in data["skipped"]} == {"Inductor's vector-ISA probe (a __<isa>_chk_kernel function), not a kernel"}
+    kinds = {f["kind"] for f in data["findings"]}
+    if AFFECTED_TORCH[0] <= _torch(cache) <= AFFECTED_TORCH[1]:
+        assert "forward-reference" in kinds
+    else:
+        assert kinds == {"check-after-load"}
+    text = cli("scan", str(folder))
+    assert text.returncode == 1 and text.stdout.splitlines() == [
+        f"{f['file']}:{f['line']}:{f['col']}: {f['kind']}: {f['message']}" for f in data["findings"]
+    ]
+    assert text.stderr == f"analyzer: scanned {data['kernels']} kernel{'s' if data['kernels'] != 1 else ''}; skipped {len(probes)} files that are not kernels: {len(probes)} vector-ISA probes\n"
+
+
+def test_a_named_isa_probe_is_still_refused(cli):
+    probe = next(p for p in CACHES[0].rglob("*.cpp") if "_chk_kernel" in p.read_text())
+    result = cli("scan", str(probe))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "vector-ISA probe" in result.stderr
+
+
+def test_a_folder_of_probes_only_is_bad_input(cli, tmp_path):
+    for i, probe in enumerate(p for p in CACHES[0].rglob("*.cpp") if "_chk_kernel" in p.read_text()):
+        (tmp_path / f"{i}.cpp").write_text(probe.read_text())
+    result = cli("scan", str(tmp_path))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "no Inductor kernels" in result.stderr
