@@ -1,6 +1,8 @@
 """The repros a maintainer asks for first, written into an analyze run folder and each proven.
 
-- `repro_torch.py`: pure torch, built from the captured post-grad graph by `minimize`.
+- `repro_torch.py`: pure torch, built from the captured post-grad graph by `minimize`; for a run
+  that compiles but checks after the load, a script of the mask builder's pattern that prints the
+  late check (`make_order`).
 - `repro_transformers.py`: the installed transformers mask builder with the shapes that failed.
 - `repro_sequence.py`: the "flaky" failure made deterministic: two calls in one process with the
   default `dynamic=None` fail on the automatic-dynamic recompile; the same calls with Dynamo reset
@@ -256,6 +258,85 @@ class _Prover:
         return verdict, round(time.perf_counter() - waited, 2)
 
 
+ORDER_SCRIPT = '''"""Inductor CPU: a gather's bounds check runs after the load it guards.
+
+On torch {torch} the compiled kernel of the function below reads the gathered tensor first and
+checks the index afterwards, so an index out of range is read before the check can raise.
+The function is transformers' SDPA mask for a padded batch (the causal rule AND the padding rule,
+one index for both), where the traced check comes from ({where}).
+It prints each load of the gathered tensor that comes before the check of its index, and exits 1
+while there is one, 0 once every check runs before the load it guards.
+"""
+import re
+import sys
+
+import torch
+from torch._inductor.utils import run_and_get_cpp_code
+
+
+def mask(padding_mask, q_idx, kv_len):
+    kv_idx = torch.arange(kv_len)
+    return (kv_idx[None, :] <= q_idx[:, None]) & padding_mask[0, kv_idx][None, :]
+
+
+def main() -> int:
+    padding_mask = torch.ones(1, 12, dtype=torch.bool)
+    padding_mask[0, :2] = False
+    q_idx = torch.tensor([8])
+    got, code = run_and_get_cpp_code(torch.compile(mask, dynamic=True), padding_mask, q_idx, 9)
+    assert torch.equal(got, mask(padding_mask, q_idx, 9)), "the compiled result differs from eager"
+    lines = code.splitlines()
+    gathered = re.search(r"const bool\\* (in_ptr\\d+)", code)[1]  # the padding mask: the only bool input
+    late, since = [], 0  # the statements since the last loop header or check: this check's body so far
+    for i, line in enumerate(lines):
+        if re.search(r"\\bfor\\s*\\(", line):
+            since = i
+        elif "TORCH_CHECK" in line and "index out of bounds" in line:
+            loads = [j for j in range(since, i) if re.search(rf"\\b{{gathered}}\\b", lines[j])]
+            if loads:
+                late.append((lines[loads[0]].strip(), line.strip()))
+            since = i
+    for load, check in late:
+        print(f"load:  {{load}}")
+        print(f"check: {{check}}")
+    if late:
+        print(f"BUG: {{len(late)}} bounds checks of {{gathered}}'s index run after the load they guard")
+        return 1
+    print("every bounds check runs before the load it guards")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+'''
+
+
+def make_order(run_dir: Path, finding: dict[str, Any], timeout_s: float = 300) -> dict[str, Any]:
+    """For a run whose kernels compile but check after the load (`check-after-load`): a pure-torch
+    script of the mask builder's pattern that prints the late check and the load before it, proven
+    in a fresh process (exit 1 and its `BUG` line here). It is written from the pattern, not
+    minimized from the run's graph: there is no compile error for a minimizer to keep."""
+    from . import torchglue
+
+    where = f"{finding['source']['file']}:{finding['source']['line']}: {finding['source']['text']}"
+    script = run_dir / "repro_torch.py"
+    files.write_text(script, ORDER_SCRIPT.format(torch=version("torch").split("+")[0], where=where))
+    rc, output = oracle.run_script(script, timeout_s=timeout_s, env=torchglue.trust_vec_isa())
+    printed = output.strip().splitlines()
+    out = {
+        "finding": {k: finding[k] for k in ("file", "line", "identifier", "kind", "source")},
+        "repro_torch.py": {
+            "kind": "check-after-load",
+            "from": "the mask builder's pattern (not minimized: nothing fails to compile)",
+            "exit_code": rc,
+            "verified": rc == 1 and any(line.startswith("BUG: ") for line in printed),
+            "output": printed,
+        },
+    }
+    files.write_json(run_dir / "repro.json", out)
+    return out
+
+
 def warm_up() -> None:
     """The setup every later step needs and no input decides: torch's and Inductor's imports, the
     vector ISA probe, and a first small codegen (Dynamo, AOT and Inductor build their state once
@@ -276,7 +357,10 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     findings = json.loads((run_dir / "findings.json").read_text(encoding="utf-8"))
     finding = _pick(findings)
     if finding is None:
-        raise LookupError("no traced lost-definition finding in this run; nothing to reproduce")
+        late = next((f for f in findings if f["kind"] == "check-after-load" and f.get("source")), None)
+        if late is not None:
+            return make_order(run_dir, late, timeout_s)
+        raise LookupError("no traced lost-definition or check-after-load finding in this run; nothing to reproduce")
     data = capture.load_bundle(run_dir / finding["variant"])
     compile_rec = next(c for c in data["compiles"] if c["compile_id"] == finding["compile_id"])
     check_step = next(s for s in finding["trace"] if s["layer"] == "loop-body")
