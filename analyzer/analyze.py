@@ -85,6 +85,28 @@ def collect_env() -> str:
     return proc.stdout if proc.returncode == 0 else f"collect_env failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}\n"
 
 
+# the `transformers` command as installed (its entry point moved between 4.x and 5.x), run as `transformers env`
+_TRANSFORMERS_CLI = (
+    "import sys; from importlib.metadata import entry_points; "
+    "main = next(iter(entry_points(group='console_scripts', name='transformers'))).load(); "
+    "sys.argv = ['transformers', *sys.argv[1:]]; sys.exit(main())"
+)
+
+
+def transformers_env() -> str:
+    """`transformers env`, the System Info transformers' bug template asks for, as this run's
+    environment saw it (captured once with the run, like `collect_env`). The question it leaves to
+    the reporter is answered: the repros run in one process, without a distributed set-up."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _TRANSFORMERS_CLI, "env"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONWARNINGS": "ignore", "TRANSFORMERS_VERBOSITY": "error"},
+    )
+    if proc.returncode != 0:
+        return f"transformers env failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}\n"
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("- ")]
+    return "\n".join(line.replace("<fill in>", "No") for line in lines) + "\n"
+
+
 REPRO_TIMEOUT_S = 1800
 
 
@@ -178,8 +200,9 @@ def run(
             summary["flakiness"] = flakiness
         files.write_json(staging / "summary.json", summary)
         if progress:
-            progress("recording the environment (torch.utils.collect_env)")
+            progress("recording the environment (torch.utils.collect_env, transformers env)")
         files.write_text(staging / report.COLLECT_ENV, collect_env())
+        files.write_text(staging / report.TRANSFORMERS_ENV, transformers_env())
         timings.move_out(staging)
         notices = []
         if findings:

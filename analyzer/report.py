@@ -1,10 +1,23 @@
-"""Paste-ready upstream issue reports, written from a run folder's evidence and nothing else.
+"""The documents a run folder hands on, written from its evidence and nothing else.
 
-`issue-pytorch.md` follows PyTorch's torch.compile bug template, `issue-transformers.md`
-transformers' bug template. Each is a pure function of files the project wrote (the run folder,
-`reports/matrix.json`, `reports/verify/`, `patches/`), so a second run on the same versions writes
-the same bytes: no timings, no local paths, no machine names outside the captured
-`collect_env.txt`. `reports/README.md` indexes every run folder with a one-line verdict.
+Which documents a run gets depends on what it found and on what upstream already knows
+(`known.match`, the curated list of upstream issues and PRs of this bug class):
+
+- `diagnosis.md`, for the user and their team (it stays with them): a failure upstream already
+  knows: what failed, which upstream issue it is, the release that fixes it, the workaround, the
+  local patch and how to apply it, and the evidence.
+- `issue-pytorch.md`, to file upstream: a PyTorch bug no known upstream issue covers, in the shape
+  of PyTorch's torch.compile bug template, one screen before its first `<details>`: title, one
+  paragraph, the repro, what the repro prints, the versions, the related upstream issues. The
+  analysis, the proposed patch and `collect_env` are folded away.
+- `issue-transformers.md`, to file upstream: transformers' bug template section by section, with
+  `transformers env`, when the failing line is transformers' own (every release has the gather).
+- Nothing, for a run with nothing to report; `reports/README.md` says why for each run.
+
+Upstream documents name nothing of this project (no scenario, variant, command or run-folder
+path); a test checks it. Each document is a pure function of files the project wrote (the run
+folder, `reports/matrix.json`, `reports/verify/`, `patches/`), so a second run on the same versions
+writes the same bytes.
 """
 from __future__ import annotations
 
@@ -13,24 +26,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from . import files, kernel, matrix, patches
+from . import files, kernel, known, matrix, patches
 
-PYTORCH, TRANSFORMERS = "issue-pytorch.md", "issue-transformers.md"
+PYTORCH, TRANSFORMERS, DIAGNOSIS = "issue-pytorch.md", "issue-transformers.md", "diagnosis.md"
+DOCUMENTS = (DIAGNOSIS, PYTORCH, TRANSFORMERS)
 COLLECT_ENV = "collect_env.txt"
+TRANSFORMERS_ENV = "transformers_env.txt"
 FLAKINESS = "flakiness.md"
-
-PYTORCH_LINKS = [
-    ("pytorch/pytorch#178244", "https://github.com/pytorch/pytorch/issues/178244", "the original report of this compile error"),
-    ("pytorch/pytorch#180212", "https://github.com/pytorch/pytorch/pull/180212", "the fix, first released in 2.13.0; it emits the check after the load"),
-    ("pytorch/pytorch#187335", "https://github.com/pytorch/pytorch/issues/187335", "reported the fix incomplete on 2.12, which does not contain it"),
-    ("pytorch/pytorch#187798", "https://github.com/pytorch/pytorch/issues/187798", "a closed follow-up"),
-]
-TRANSFORMERS_LINKS = [
-    ("huggingface/transformers#37866", "https://github.com/huggingface/transformers/pull/37866", "introduced the vmap mask builder (4.53.0)"),
-    ("huggingface/transformers#41852", "https://github.com/huggingface/transformers/pull/41852", "made the non-vmap path the default (5.0.0)"),
-    ("huggingface/transformers#44845", "https://github.com/huggingface/transformers/pull/44845", "sliced the padding mask; not merged"),
-    ("huggingface/transformers#44458", "https://github.com/huggingface/transformers/issues/44458", "the same failure through Mllama"),
-]
+# the maintainers transformers' who-to-tag list names for attention
+TRANSFORMERS_ATTENTION = "@vasqu @ArthurZucker @CyrilVallez"
 
 # Anything that still looks like a machine path when a report is written loses its directories.
 _DIRS = re.compile(r"(?:(?<=-[IL])|(?<![\w>.~-]))(?:/[\w.+-]+)+/([\w.+-]+)")
@@ -265,143 +269,205 @@ def _versions_block(run: Run) -> str:
     return _fence(env.strip())
 
 
+# ---------------------------------------------------------------- what upstream already knows
+
+
+def matches(run: Run) -> list[Any]:
+    """The known upstream issues and PRs the run's key finding corresponds to, best first."""
+    finding = _key_finding(run)
+    return known.match(finding["kind"], run.torch) if finding else []
+
+
+def _ref(k: Any) -> str:
+    repo = "pytorch/pytorch" if k.project == "pytorch" else "huggingface/transformers"
+    return f"[{repo}#{k.number}]({k.url})"
+
+
+def _fix(k: Any) -> tuple[str, int | None] | None:
+    """(release, PR) of the fix of a known issue, or None while it is unfixed."""
+    fixed = getattr(k, "fixed_in", None)
+    if not fixed:
+        return None
+    release = getattr(fixed, "release", None) or (fixed.get("release") if isinstance(fixed, dict) else None)
+    pr = getattr(fixed, "pr", None) or (fixed.get("pr") if isinstance(fixed, dict) else None)
+    return (release, pr) if release else None
+
+
+def _known_lines(found: list[Any]) -> list[str]:
+    out = []
+    for k in found:
+        kind = "PR" if k.type == "pr" else "issue"
+        out.append(f"- {_ref(k)} ({kind}, {k.status}): {k.title}. {k.relation}")
+    return out
+
+
+def duplicate_of(run: Run) -> list[Any]:
+    """The known upstream *issues* (not PRs) a new report of this run would duplicate."""
+    return [k for k in matches(run) if k.type == "issue"]
+
+
+def fixed_upstream(run: Run) -> tuple[Any, str, int | None] | None:
+    """(the known issue, the release, the PR) that fixes the run's failure in a later torch, or None."""
+    for k in matches(run):
+        fix = _fix(k)
+        if fix and k.project == "pytorch" and patches.release_key(run.torch) < patches.release_key(fix[0]):
+            return k, fix[0], fix[1]
+    return None
+
+
+# ---------------------------------------------------------------- which documents a run gets
+
+
+def plan(run: Run) -> tuple[list[str], str]:
+    """The documents this run gets, and why (one line, for the index)."""
+    if run.summary.get("status") != "ok":
+        return [], "none: the run did not complete"
+    if not run.lost and not run.late:
+        return [], "none: nothing to report (every call compiles and matches eager, no finding)"
+    docs: list[str] = []
+    duplicates = duplicate_of(run)
+    fixed = fixed_upstream(run)
+    source = (_key_finding(run) or {}).get("source") or {}
+    if run.lost:
+        docs.append(DIAGNOSIS)
+        if duplicates:
+            known_as = ", ".join(f"pytorch#{k.number}" if k.project == "pytorch" else f"transformers#{k.number}" for k in duplicates)
+            why = f"known upstream ({known_as}" + (f", fixed in torch {fixed[1]}" if fixed else "") + "): a diagnosis, no new PyTorch issue"
+        else:
+            docs.append(PYTORCH)
+            why = "no known upstream issue matches: a PyTorch issue to file, and a diagnosis"
+        if source.get("file", "").startswith("transformers/"):
+            docs.append(TRANSFORMERS)
+            why += "; the failing line is transformers' own: a transformers issue"
+        return docs, why
+    if duplicates:
+        return [DIAGNOSIS], "known upstream: a diagnosis, no new issue"
+    return [PYTORCH], "compiles, but checks after the load: a PyTorch issue to file (no known upstream issue covers it)"
+
+
 # ---------------------------------------------------------------- issue-pytorch.md
 
 
+def _upstream_trace(finding: dict[str, Any]) -> str:
+    """The trace table as upstream reads it: the kernel by Inductor's name, no folder of this project."""
+    rows = ["| layer | what | where |", "|---|---|---|"]
+    for step in finding.get("trace") or []:
+        if step["layer"] == "kernel":
+            where = f"`{finding.get('kernel', 'kernel')}` line {step['line']}"
+        elif step.get("file"):
+            where = f"{step['file']}:{step['line']}"
+        else:
+            where = step.get("node", "")
+        text = step["text"].replace("|", "\\|")
+        rows.append(f"| {step['layer']} | `{text}` | {where} |")
+    return "\n".join(rows)
+
+
+def _versions_lines(run: Run) -> list[str]:
+    v = run.summary.get("versions") or {}
+    return [
+        f"torch {v.get('torch', run.torch)} (CPU), transformers {v.get('transformers', run.transformers)}, "
+        f"Python {v.get('python', '?')}, {v.get('platform', '?')}, {v.get('compiler', 'the C++ compiler Inductor called')}, "
+        f"vector ISA {v.get('vec_isa', '?')}."
+    ]
+
+
+def _repro_output(run: Run) -> tuple[str, list[str], int | None]:
+    """The repro script, the lines it printed when it was proven, and its exit code."""
+    entry = run.repro.get("repro_torch.py") or {}
+    return run.text("repro_torch.py") or "", list(entry.get("output") or []), entry.get("exit_code")
+
+
+def _upstream_tests_line(reports_dir: Path, run: Run, project: str) -> str:
+    _, upstream = _verify(reports_dir, run)
+    own = [u for u in upstream if u["project"] == project]
+    if not own:
+        return ""
+    parts = []
+    for u in own:
+        state = "patched" if u["patched"] else "unpatched"
+        parts.append(f"{state}: {_PYTEST_TIME.sub('', u['summary'])}")
+    return f"Its regression test on torch {run.torch}: " + "; ".join(parts) + "."
+
+
 def pytorch_issue(run: Run, reports_dir: Path) -> str:
-    finding = _key_finding(run)
-    failing = _failing_call(run)
-    scenario = run.summary["scenario"]
+    finding = _key_finding(run) or {}
+    source = finding.get("source") or {}
+    script, printed, code = _repro_output(run)
     out: list[str] = []
     if run.lost:
-        ident = finding["identifier"] if finding else "tmpN"
-        out.append(
-            f"# [inductor][cpu] Bounds check uses `{ident}` before its declaration under dynamic shapes: "
-            f"`error: '{ident}' was not declared in this scope`"
+        ident = finding.get("identifier", "tmpN")
+        out.append(f"# [inductor][cpu] Bounds check uses `{ident}` before its declaration with dynamic shapes")
+        paragraph = (
+            f"With dynamic shapes on CPU, torch {run.torch} stops in the C++ compile of an Inductor kernel: "
+            f"the indirect-index bounds check `TORCH_CHECK(... \"index out of bounds\")` uses `{ident}`, which the "
+            "kernel declares only later."
         )
     else:
-        out.append("# [inductor][cpu] Indirect-index bounds check runs after the load it guards")
-    out += ["", "### 🐛 Describe the bug", ""]
-    source = (finding or {}).get("source") or {}
-    if run.lost:
-        kernels = sorted({f["file"] for f in run.lost})
-        scopes = sorted({f.get("scope", "") for f in run.lost} - {""})
-        out.append(
-            f"On torch {run.torch} (CPU), `torch.compile` with dynamic shapes stops in the C++ compile of an Inductor "
-            f"kernel: the indirect-index bounds check `TORCH_CHECK(... \"index out of bounds\")` uses a variable the "
-            f"kernel declares only later. The analysis of the generated code finds {len(run.lost)} such uses in "
-            f"{len(kernels)} kernel(s), across the {len(run.summary['variants'])} captured variants of the `{scenario}` "
-            f"scenario, one in every loop body that has a CSE of its own ({', '.join(scopes) or 'one body'}). It happens when a gather and a comparison in one kernel share the same index "
-            f"and two sizes are distinct symbols, as in transformers' SDPA mask on the decode step "
-            f"(`{source.get('file', '?')}:{source.get('line', '?')}`: `{source.get('text', '')}`)."
+        out.append("# [inductor][cpu] Bounds check of a gathered index runs after the load it guards (dynamic shapes)")
+        paragraph = (
+            f"With dynamic shapes on CPU, torch {run.torch} compiles a gather whose index Inductor cannot bound into a "
+            "kernel that loads the gathered element first and runs the index's `TORCH_CHECK(... \"index out of bounds\")` "
+            "afterwards, so an index out of range is read before the check can raise. The pattern is transformers' SDPA "
+            f"mask for a padded batch (`{source.get('text', 'padding_mask[batch_idx, kv_idx]')}`, one index shared with the "
+            "causal comparison). Since the fix for the compile error of this pattern (#178244, PR #180212), "
+            "`CppKernel.check_bounds` writes the check into `compute` when the kernel's CSE already holds the index, and a "
+            "kernel runs `loads` before `compute`."
         )
-    else:
-        out.append(
-            f"On torch {run.torch} (CPU), the `{scenario}` scenario compiles and matches eager, but the generated "
-            f"kernel runs the indirect-index bounds check after the load it is meant to guard: "
-            f"{len(run.late)} check(s) after their load. An out-of-range index is read before the assert fires."
-        )
-    repro_entry = run.repro.get("repro_torch.py") or {}
-    script = run.text("repro_torch.py")
+    out += ["", "### 🐛 Describe the bug", "", paragraph]
     if script:
-        out += [
-            "",
-            f"Minimal repro, pure torch, {repro_entry.get('ops', '?')} ops; it exits 1 while the bug is present "
-            "and 0 once the compiled result matches eager:",
-            "",
-            _fence(script, "python"),
-        ]
-        if repro_entry:
-            verdict = "verified" if repro_entry.get("verified") else "NOT verified"
-            out += [
-                "",
-                f"{verdict} in a fresh process with its own `TORCHINDUCTOR_CACHE_DIR`: exit {repro_entry.get('exit_code')} "
-                f"on torch {run.torch}, exit {repro_entry.get('exit_code_assert_off')} with "
-                "`torch._inductor.config.assert_indirect_indexing = False`.",
-            ]
-    if failing:
-        variant, call = failing
-        errors, message = _compiler_errors(run, variant, call["label"])
-        out += ["", "### Error logs", "", _fence(errors or message.splitlines()[0] if message else "(no message)")]
-        if message:
-            out += ["", _details("Full error", _fence(message))]
+        out += ["", _fence(script, "python")]
+    if printed:
+        out += ["", "### Error logs", "", f"The script above prints, exit {code}:", "", _fence("\n".join(printed))]
+    out += ["", "### Versions", "", *_versions_lines(run)]
+    related = known.related("pytorch")
+    if related:
+        out += ["", "Related upstream:", "", *_known_lines(related)]
+    out += ["", _details("python -m torch.utils.collect_env", _versions_block(run))]
     if finding:
-        out += ["", "### Analysis", ""]
-        if run.lost:
-            out.append(
-                f"`{finding['file'].rsplit('/', 1)[-1]}` line {finding['line']}, {finding.get('scope', '')}: "
-                f"{finding['message']}."
-            )
-        else:
-            out.append(f"`{finding['file'].rsplit('/', 1)[-1]}` line {finding['line']}: {finding['message']}.")
-        out += ["", _fence(_kernel_excerpt(run, finding), "cpp"), ""]
+        body = [f"The generated kernel `{finding.get('kernel', '')}`, line {finding['line']}: {finding['message']}.", "",
+                _fence(_kernel_excerpt(run, finding), "cpp"), ""]
         sentence = _cse_sentence(finding)
         if sentence and run.lost:
-            out += [sentence, ""]
-        out += ["The finding traced through every layer Inductor went through:", "", _trace_table(finding)]
-        pictures = sorted(p.relative_to(run.path).as_posix() for p in (run.path / "pictures").glob("*.svg")) if (run.path / "pictures").is_dir() else []
-        if pictures:
-            out += ["", "Pictures (def-use graph of the kernel, and the trace across layers): " + ", ".join(f"`{p}`" for p in pictures)]
-    out += ["", "### Affected versions", "", _matrix_section(reports_dir)]
-    out += [
-        "",
-        *_workaround(
-            "It compiles and matches eager, but drops every indirect-index bounds check in the graph. "
-            "It is also accepted as `torch.compile(..., options={\"assert_indirect_indexing\": False})`."
-        ),
-    ]
-    names, body = _patch_section("pytorch", run.torch)
-    out += ["", "### Proposed fix", ""]
-    if body:
-        if run.lost:
-            out.append(
-                f"{names}: `check_bounds` gives a direct index its own declaration before the check (and before the "
-                "load it guards), and hoists the check before the loops when the index is affine with non-negative "
-                "coefficients."
-            )
-        else:
-            out.append(f"{names}: the check goes back in front of its load, and is hoisted before the loops when the index is affine.")
-        out += ["", _details("The patch", _fence(body, "diff")), "", _verify_section(reports_dir, run, "pytorch")]
-    else:
-        out.append(names)
-    out += ["", "### Related", ""]
-    out += [f"- [{label}]({url}): {why}" for label, url, why in PYTORCH_LINKS]
-    out += ["", "### Versions", "", _details("python -m torch.utils.collect_env", _versions_block(run))]
+            body += [sentence, ""]
+        body += ["The check traced through Inductor's layers:", "", _upstream_trace(finding)]
+        out += ["", _details("Analysis: the generated kernel and the trace to the source line", "\n".join(body))]
+    names, patch = _patch_section("pytorch", run.torch)
+    if patch:
+        tests = _upstream_tests_line(reports_dir, run, "pytorch")
+        text = "A proposed fix, with its regression test:" + (f" {tests}" if tests else "")
+        out += ["", _details("Proposed fix", text + "\n\n" + _fence(patch, "diff"))]
     return "\n".join(out).rstrip() + "\n"
 
 
 # ---------------------------------------------------------------- issue-transformers.md
 
 
-def _system_info(run: Run) -> str:
-    v = run.summary.get("versions") or {"torch": run.torch, "transformers": run.transformers}
-    return "\n".join(
-        [
-            f"- `transformers` version: {v.get('transformers')}",
-            f"- PyTorch version: {v.get('torch')} (CPU)",
-            f"- Python version: {v.get('python')}",
-            f"- Platform: {v.get('platform')}",
-            f"- C++ compiler: {v.get('compiler')}",
-        ]
-    )
-
-
 def transformers_issue(run: Run, reports_dir: Path) -> str:
-    finding = _key_finding(run)
-    source = (finding or {}).get("source") or {}
+    finding = _key_finding(run) or {}
+    source = finding.get("source") or {}
     failing = _failing_call(run)
+    env = run.text(TRANSFORMERS_ENV)
     out = [
-        "# SDPA mask builder fails to compile with dynamic shapes on CPU (torch ≤ 2.12): `padding_mask[batch_idx, kv_idx]`"
-        if run.lost
-        else "# SDPA mask builder under torch.compile: the padding gather keeps an indirect bounds check",
+        "# SDPA mask builder does not compile with dynamic shapes on CPU (torch 2.8–2.12): `padding_mask[batch_idx, kv_idx]`",
         "",
         "### System Info",
         "",
-        _system_info(run),
+        env.strip() if env else _fence("\n".join(_versions_lines(run))),
         "",
         "### Who can help?",
         "",
-        "Attention masks / `masking_utils`, and torch.compile.",
+        TRANSFORMERS_ATTENTION,
+        "",
+        "### Information",
+        "",
+        "- [ ] The official example scripts",
+        "- [x] My own modified scripts",
+        "",
+        "### Tasks",
+        "",
+        "- [ ] An officially supported task in the `examples` folder (such as GLUE/SQuAD, ...)",
+        "- [x] My own task or dataset (give details below)",
         "",
         "### Reproduction",
         "",
@@ -411,86 +477,106 @@ def transformers_issue(run: Run, reports_dir: Path) -> str:
     if script:
         out += [_fence(script, "python"), ""]
         if entry:
-            out.append(
-                f"Exit {entry.get('exit_code')} on torch {run.torch} with transformers {run.transformers} "
-                f"({'verified' if entry.get('verified') else 'NOT verified'} in a fresh process; exit "
-                f"{entry.get('exit_code_assert_off')} with the workaround below)."
-            )
-    else:
-        out.append(
-            f"On torch {run.torch} with transformers {run.transformers} the `{run.summary['scenario']}` scenario compiles "
-            "and matches eager; nothing to reproduce here. The failure is on torch 2.8.0 through 2.12.1 (see below)."
-        )
+            out.append(f"It exits {entry.get('exit_code')} on torch {run.torch} with transformers {run.transformers}, and prints:")
+            out += ["", _fence("\n".join(entry.get("output") or []))]
+    if failing:
+        variant, call = failing
+        errors, _ = _compiler_errors(run, variant, call["label"])
+        if errors:
+            out += ["", "The compiler's errors:", "", _fence(errors)]
+    if source:
+        out += [
+            "",
+            f"The failing bounds check comes from `{source['file']}:{source['line']}`, `{source['text']}`: the padding rule "
+            "gathers the 2D mask with the `kv_idx` the causal rule compares. With dynamic shapes Inductor cannot prove "
+            "`kv_idx < attention_mask.shape[-1]` (on the decode step the kv length and the mask length are distinct "
+            "symbols), keeps a bounds check, and torch 2.8 to 2.12 write that check before the variable it checks "
+            "(pytorch/pytorch#178244, fixed in 2.13.0). Every transformers release since 4.53 builds the mask with this "
+            "gather, so upgrading transformers alone does not help anyone on those torch releases.",
+        ]
     sequence = run.text("repro_sequence.py")
     if sequence:
         out += [
             "",
-            "With the default `dynamic=None` the failure looks flaky: the first call compiles static shapes and passes; "
-            "a later call with new shapes recompiles with automatic dynamic shapes and fails. The same calls, in one "
-            "process, in a deterministic order:",
-            "",
-            _details("repro_sequence.py", _fence(sequence, "python")),
+            _details(
+                "Why it looks flaky (the default dynamic=None)",
+                "The first call compiles static shapes and passes; a later call with new shapes recompiles with "
+                "automatic dynamic shapes and fails, in whichever test happens to make it. The same calls in one "
+                "process, in a fixed order:\n\n" + _fence(sequence, "python"),
+            ),
         ]
-    flaky = run.text(FLAKINESS)
-    if flaky:
-        out += ["", flaky.strip()]
     out += ["", "### Expected behavior", "", "The compiled mask builder compiles and returns the eager mask."]
-    if failing:
-        variant, call = failing
-        errors, _ = _compiler_errors(run, variant, call["label"])
-        out += ["", "What happens instead:", "", _fence(errors or call.get("compiler_error") or call.get("error_type") or "")]
+    related = known.related("transformers")
+    if related:
+        out += ["", "Related upstream:", "", *_known_lines(related)]
+    return "\n".join(out).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------- diagnosis.md (stays with the user)
+
+
+def diagnosis(run: Run, reports_dir: Path) -> str:
+    """For the user and their team: what failed, which upstream issue it is, what to do, the evidence."""
+    finding = _key_finding(run) or {}
+    source = finding.get("source") or {}
+    calls = [c for v in run.summary["variants"] for c in v.get("calls", [])]
+    failed = [c for c in calls if not c["ok"]]
+    fixed = fixed_upstream(run)
+    found = matches(run)
+    out = [f"# Diagnosis: torch {run.torch} with transformers {run.transformers}, `{run.summary['scenario']}`", ""]
+    first_error = next((c["compiler_error"] for c in failed if c.get("compiler_error")), None)
+    what = f"{len(failed)} of {len(calls)} compiled calls fail" if failed else f"all {len(calls)} compiled calls compile"
+    out += ["## What failed", "", f"{what}" + (f": `{first_error}`" if first_error else ".")]
+    if finding:
+        out += [
+            "",
+            f"The analysis of the generated C++ finds {len(run.lost)} lost definitions and {len(run.late)} late checks; "
+            f"the first: {finding['file']}:{finding['line']}: {finding['message']}.",
+        ]
     if source:
-        out += [
-            "",
-            "### Where it comes from",
-            "",
-            f"The failing kernel's bounds check traces back to `{source['file']}:{source['line']}`:",
-            "",
-            _fence(source["text"], "python"),
-            "",
-            "The padding rule gathers the 2D mask with the same `kv_idx` the causal rule compares. With dynamic shapes "
-            "Inductor cannot prove `kv_idx < attention_mask.shape[-1]` (the kv length and the mask length are distinct "
-            "symbols on the decode step), keeps an indirect bounds check, and on torch ≤ 2.12 its C++ backend emits "
-            "that check before the variable it checks.",
-        ]
-        if finding:
-            out += ["", _details("The trace, layer by layer", _trace_table(finding))]
-    out += ["", "### Why upgrading transformers alone does not help", "", _matrix_section(reports_dir)]
-    out += [
-        "",
-        "transformers supports torch ≥ 2.6, and every transformers release since 4.53 builds the mask with this "
-        "gather, with vmap (4.53–4.57) or without (5.x), so a user on torch 2.8–2.12 fails with any of them.",
-    ]
-    names, body = _patch_section("transformers", run.transformers)
-    out += ["", "### Proposed fix", ""]
-    if body:
-        out += [
-            f"{names}: the 2D padding mask is narrowed to the kv window (`kv_offset`, `kv_length`) and ANDed into the "
-            "mask, broadcast over heads and queries, so no gather is compiled at all.",
-            "",
-            _details("The patch", _fence(body, "diff")),
-            "",
-            _verify_section(reports_dir, run, "transformers"),
-        ]
-        results, _ = _verify(reports_dir, run)
-        candidate = _config_line(results, "candidate")
-        if candidate:
-            out += [
-                "",
-                "The alternative proposed by a user (AND the padding mask in after the vmap, broadcast as "
-                f"`padding_mask[:, None, None, :]`) was verified the same way: {candidate}. It has no room for a mask "
-                "longer than kv_length, nor for a non-zero kv_offset (sliding-window layers).",
-            ]
+        out += ["", f"It comes from `{source['file']}:{source['line']}`: `{source['text']}`."]
+    out += ["", "## Which upstream issue it is", ""]
+    if found:
+        out += _known_lines(found)
     else:
-        out.append(names)
-    out += [
-        "",
-        *_workaround("It drops every indirect-index bounds check in the compiled graph; upgrading torch to 2.13.0 or later also works."),
-        "",
-        "### Related",
-        "",
-    ]
-    out += [f"- [{label}]({url}): {why}" for label, url, why in TRANSFORMERS_LINKS + PYTORCH_LINKS[:2]]
+        out.append("None known: `issue-pytorch.md` in this folder is the report to file.")
+    out += ["", "## What to do", ""]
+    steps = []
+    if fixed:
+        k, release, pr = fixed
+        steps.append(f"Upgrade torch to {release} or later: it contains the fix" + (f" (PR #{pr})" if pr else "") + ".")
+    steps.append(
+        "Or, until then, turn the indirect-index bounds checks off before the first compile: "
+        "`torch._inductor.config.assert_indirect_indexing = False` (or `options={\"assert_indirect_indexing\": False}` "
+        "in `torch.compile`). It compiles and matches eager, but drops every such check in the graph."
+    )
+    names, patch = _patch_section("pytorch", run.torch)
+    if patch:
+        steps.append(
+            f"Or apply the local PyTorch patch {names} to the installed torch: "
+            "`nox -s apply -- --project pytorch <site-packages>/torch` (`--check` first, `--reverse` to undo)."
+        )
+    tnames, tpatch = _patch_section("transformers", run.transformers)
+    if tpatch and source.get("file", "").startswith("transformers/"):
+        steps.append(
+            f"Or apply the local transformers patch {tnames}: `nox -s apply -- --project transformers "
+            "<site-packages>/transformers`; it builds the mask without the gather."
+        )
+    out += [f"{i}. {step}" for i, step in enumerate(steps, 1)]
+    out += ["", "## Evidence", ""]
+    for name in ("repro_torch.py", "repro_transformers.py", "repro_sequence.py"):
+        entry = run.repro.get(name)
+        if entry:
+            state = "verified in a fresh process" if entry.get("verified") else "NOT verified"
+            out.append(f"- `{name}`: exit {entry.get('exit_code')} here, {state}.")
+    if finding:
+        out += ["", _fence(_kernel_excerpt(run, finding), "cpp"), "", _trace_table(finding)]
+    pictures = sorted(p.relative_to(run.path).as_posix() for p in (run.path / "pictures").glob("*.svg")) if (run.path / "pictures").is_dir() else []
+    if pictures:
+        out += ["", "Pictures: " + ", ".join(f"`{p}`" for p in pictures)]
+    out += ["", "### Versions measured", "", _matrix_section(reports_dir)]
+    verify = _verify_section(reports_dir, run, "pytorch")
+    out += ["", "### The patches, verified here", "", verify]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -508,7 +594,8 @@ def verdict(run: Run) -> str:
     if failed or run.lost:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted((run.summary.get("findings") or {}).items()))
         entry = run.repro.get("repro_torch.py") or {}
-        repro = f"; repro {entry['ops']} ops, {'verified' if entry.get('verified') else 'not verified'}" if entry else ""
+        ops = f"{entry['ops']} ops, " if entry.get("ops") is not None else ""
+        repro = f"; repro {ops}{'verified' if entry.get('verified') else 'not verified'}" if entry else ""
         return f"fails: {len(failed)}/{len(calls)} calls do not compile; {kinds}{where}{repro}"
     late = f"; {len(run.late)} checks after their load{where}" if run.late else ""
     return f"compiles, {len(calls)}/{len(calls)} calls match eager{late}"
@@ -518,16 +605,19 @@ def index(reports_dir: Path) -> str:
     lines = [
         "# Reports",
         "",
-        "Written by this project; `python -m analyzer report` rewrites this index and every run folder's issue reports.",
+        "Written by this project; `python -m analyzer report` rewrites this index and every run folder's documents.",
+        "`diagnosis.md` stays with you and your team: a failure upstream already knows, what fixes it, what to do "
+        "meanwhile. `issue-pytorch.md` and `issue-transformers.md` go upstream: each is a bug report to file as it is.",
         "",
-        "| scenario | versions | verdict | reports |",
+        "| scenario | versions | verdict | documents |",
         "|---|---|---|---|",
     ]
     for run_dir in run_dirs(reports_dir):
         run = load(run_dir)
         rel = run_dir.relative_to(reports_dir).as_posix()
-        links = " · ".join(f"[{name}]({rel}/{name})" for name in (PYTORCH, TRANSFORMERS) if (run_dir / name).is_file())
-        lines.append(f"| {run.summary['scenario']} | [{run_dir.name}]({rel}/) | {verdict(run)} | {links} |")
+        docs, why = plan(run)
+        links = " · ".join(f"[{name}]({rel}/{name})" for name in docs)
+        lines.append(f"| {run.summary['scenario']} | [{run_dir.name}]({rel}/) | {verdict(run)} | {links + ': ' if links else ''}{why} |")
     extra = [
         ("matrix.md", "the version matrix (`nox -s matrix`)"),
         ("verify/README.md", "each patch configuration against eager (`nox -s verify`)"),
@@ -539,24 +629,33 @@ def index(reports_dir: Path) -> str:
     lines += [
         "",
         "A run folder holds `summary.json`, `findings.json`, one captured bundle per variant (`capture.json`, "
-        "`kernels/`), `collect_env.txt`, and where a lost definition was traced, the verified repros "
-        "(`repro_torch.py`, `repro_transformers.py`, `repro_sequence.py`, `repro.json`). Durations go to "
-        "`timings.json`, which git ignores, so everything committed regenerates byte for byte.",
+        "`kernels/`), `collect_env.txt` and `transformers_env.txt`, and where a finding was traced, the verified "
+        "repros (`repro_torch.py`, and for a lost definition `repro_transformers.py` and `repro_sequence.py`; "
+        "`repro.json`). Durations go to `timings.json`, which git ignores, so everything committed regenerates byte "
+        "for byte.",
     ]
     return "\n".join(lines) + "\n"
 
 
+WRITERS = {DIAGNOSIS: diagnosis, PYTORCH: pytorch_issue, TRANSFORMERS: transformers_issue}
+
+
 def write_run(run_dir: Path, reports_dir: Path) -> list[Path]:
+    """Write the documents `plan` gives the run, and remove those it no longer gets."""
     run = load(run_dir)
+    docs, _ = plan(run)
     written = []
-    for name, make in ((PYTORCH, pytorch_issue), (TRANSFORMERS, transformers_issue)):
-        files.write_text(run_dir / name, make(run, reports_dir))
-        written.append(run_dir / name)
+    for name in DOCUMENTS:
+        if name in docs:
+            files.write_text(run_dir / name, WRITERS[name](run, reports_dir))
+            written.append(run_dir / name)
+        else:
+            (run_dir / name).unlink(missing_ok=True)
     return written
 
 
 def write_all(reports_dir: Path, only: list[Path] | None = None) -> list[Path]:
-    """Issue reports for the named run folders (default: all), then the index of all of them."""
+    """Documents for the named run folders (default: all), then the index of all of them."""
     written = []
     for run_dir in only or run_dirs(reports_dir):
         written += write_run(run_dir, reports_dir)
