@@ -64,12 +64,23 @@ def _bad_selection(scenario: str, variants: list[str]) -> str | None:
 def cmd_scan(args: argparse.Namespace) -> int:
     from . import scan
 
+    torch, source = (args.torch, "--torch") if args.torch is not None else (None, "installed")
+    if args.json or torch is not None:  # the known issues are matched in --json output only
+        from . import known
+
+        if torch is not None:
+            try:
+                known.parse_version(torch)
+            except known.BadVersion as exc:
+                return _error(f"--torch: {exc}")
     try:
         result = scan.scan_paths(args.paths, jobs=args.jobs)
     except scan.BadInput as exc:
         return _error(str(exc))
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
+        if torch is None:
+            torch = known.installed_torch()  # the findings are matched against it: read, not imported
+        print(json.dumps(known.annotate(result.to_dict(), torch, source), indent=2))
     else:
         for f in result.findings:
             print(scan.format_finding(f))
@@ -440,6 +451,10 @@ def main(argv: list[str] | None = None) -> int:
     p_scan.add_argument("paths", nargs="*", metavar="PATH", help=".cpp kernels, output_code.py files, or directories")
     p_scan.add_argument("--json", action="store_true", help="machine-readable output")
     p_scan.add_argument("--jobs", "-j", type=int, help="processes (0: one per CPU; default: one per CPU for large inputs)")
+    p_scan.add_argument(
+        "--torch", metavar="VERSION",
+        help="with --json: the torch the kernels came from, to match findings to known upstream issues (default: the installed torch)",
+    )
     p_scan.set_defaults(func=cmd_scan)
 
     p_an = sub.add_parser("analyze", help="capture a scenario, analyse its kernels, trace findings to source")

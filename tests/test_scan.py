@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import AFFECTED, FIXED_MODEL, kernels
+from conftest import AFFECTED, FIXED, FIXED_MODEL, kernels
 
 
 def test_affected_kernels_exit_1_with_compiler_style_lines(cli):
@@ -25,6 +25,57 @@ def test_json_output_is_machine_readable(cli):
     data = json.loads(result.stdout)["findings"]
     assert {d["kind"] for d in data} == {"forward-reference"}
     assert all({"file", "line", "col", "identifier", "kind", "message"} <= d.keys() for d in data)
+
+
+def test_json_findings_name_the_known_upstream_issue_of_their_release(cli):
+    """--torch names the release the kernels came from; each finding gets the known issues it
+    matches there, and the JSON says which version they were matched against."""
+    result = cli("scan", "--json", "--torch", "2.8.0+cu128", str(kernels(AFFECTED)[0]))
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert data["torch"] == {"version": "2.8.0+cu128", "source": "--torch"}
+    assert data["findings"]
+    for finding in data["findings"]:
+        assert [(k["project"], k["number"], k["type"]) for k in finding["known"]] == [
+            ("pytorch", 178244, "issue"), ("pytorch", 187335, "issue"), ("transformers", 44458, "issue"),
+        ]
+        first = finding["known"][0]
+        assert first["fixed_in"] == {"project": "pytorch", "release": "2.13.0", "pr": 180212}
+        assert first["title"].startswith("[CPU] `torch.compile` inductor C++ codegen fails")
+        assert {k["torch"] for k in finding["known"]} == {"2.8.0+cu128"}
+
+
+def test_json_check_after_load_on_2_13_is_the_unreported_side_effect(cli):
+    result = cli("scan", "--json", "--torch", "2.13.0+cpu", *map(str, kernels(FIXED)))
+    data = json.loads(result.stdout)
+    late = [f for f in data["findings"] if f["kind"] == "check-after-load"]
+    assert late and len(late) == len(data["findings"])
+    for finding in late:
+        (side,) = finding["known"]
+        assert side["number"] is None and side["type"] == "unreported" and side["fixed_in"] is None
+        assert "180212" in side["title"]
+
+
+def test_json_a_lost_definition_on_a_fixed_release_is_no_known_issue(cli):
+    data = json.loads(cli("scan", "--json", "--torch", "2.14.1", str(kernels(AFFECTED)[0])).stdout)
+    assert data["findings"] and all(f["known"] == [] for f in data["findings"])
+
+
+def test_json_matches_against_the_installed_torch_without_importing_it(cli):
+    from importlib.metadata import version
+
+    data = json.loads(cli("scan", "--json", str(kernels(AFFECTED)[0])).stdout)
+    assert data["torch"] == {"version": version("torch"), "source": "installed"}
+    assert all(isinstance(f["known"], list) for f in data["findings"])
+    text = cli("scan", "--torch", "2.8.0", str(kernels(AFFECTED)[0]))
+    plain = cli("scan", str(kernels(AFFECTED)[0]))
+    assert text.returncode == 1 and (text.stdout, text.stderr) == (plain.stdout, "")  # the linter lines stay as they are
+
+
+def test_a_torch_option_without_a_release_is_refused(cli):
+    result = cli("scan", "--json", "--torch", "main", str(kernels(AFFECTED)[0]))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "--torch" in result.stderr and "main" in result.stderr
 
 
 def test_static_tiny_model_compiles_scan_clean(cli, tmp_path):
@@ -157,6 +208,7 @@ def test_a_real_inductor_cache_folder_is_scanned_and_its_probes_skipped(cli, cac
     assert result.returncode == 1, result.stderr
     data = json.loads(result.stdout)
     assert data["schema_version"] == 1 and data["kernels"] >= 1
+    assert data["torch"]["source"] == "installed" and all("known" in f for f in data["findings"])
     assert sorted(s["file"] for s in data["skipped"]) == probes
     assert {s["reason"] for s in data["skipped"]} == {"Inductor's vector-ISA probe (a __<isa>_chk_kernel function), not a kernel"}
     kinds = {f["kind"] for f in data["findings"]}
