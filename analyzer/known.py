@@ -28,7 +28,7 @@ DATA = Path(__file__).with_name("known_issues.json")
 
 PROJECTS = ("pytorch", "transformers")
 TYPES = ("issue", "pr", "unreported")
-# the tracker's state as the search tool showed it, and what it means once read
+# the tracker's state as read, and what it means once read
 TRACKER_STATES = ("open", "closed", "merged")
 STATUSES = ("open", "closed", "closed-fixed", "closed-unmerged", "merged", "not reported upstream")
 # the finding kinds of analyzer.kernel (KINDS), repeated here so this module needs no tree-sitter;

@@ -28,7 +28,7 @@ from . import render
 TEMPLATE = '''"""{title}
 
 {description}
-Made by `python -m analyzer repro` from a graph captured on torch {torch}; exits 1 while the bug
+Minimized from a graph captured on torch {torch}; exits 1 while the bug
 is present, 0 once the compiled result matches eager.
 """
 {imports}import sys

@@ -278,9 +278,22 @@ def matches(run: Run) -> list[Any]:
     return known.match(finding["kind"], run.torch) if finding else []
 
 
+# the upstream threads each document lists as related, resolved against the known-issues data
+# (titles and states come from there; tests/test_report.py checks each resolves)
+RELATED = {
+    "pytorch": ("pytorch#178244", "pytorch#180212", "pytorch#187335", "pytorch#195482"),
+    "transformers": ("transformers#44458", "transformers#44845", "transformers#37866", "transformers#41852", "pytorch#178244"),
+}
+
+
+def related(project: str) -> list[Any]:
+    by_ref = {k.ref: k for k in known.known_issues().entries}
+    return [by_ref[ref] for ref in RELATED[project]]
+
+
 def _ref(k: Any) -> str:
     repo = "pytorch/pytorch" if k.project == "pytorch" else "huggingface/transformers"
-    return f"[{repo}#{k.number}]({k.url})"
+    return f"[{repo}#{k.number}]({k.url})" if k.number is not None else f"{repo} (not reported upstream)"
 
 
 def _fix(k: Any) -> tuple[str, int | None] | None:
@@ -293,24 +306,26 @@ def _fix(k: Any) -> tuple[str, int | None] | None:
     return (release, pr) if release else None
 
 
-def _known_lines(found: list[Any]) -> list[str]:
+def _known_lines(found: list[Any], why: bool = True) -> list[str]:
+    """One line per known issue: reference, type, state and title, and with `why` how it bears on the run
+    (the data's own words, for the user; an upstream document gives the title alone)."""
     out = []
     for k in found:
         kind = "PR" if k.type == "pr" else "issue"
-        out.append(f"- {_ref(k)} ({kind}, {k.status}): {k.title}. {k.relation}")
+        out.append(f"- {_ref(k)} ({kind}, {k.status}): {k.title}" + (f". {k.relation}" if why else ""))
     return out
 
 
 def duplicate_of(run: Run) -> list[Any]:
     """The known upstream *issues* (not PRs) a new report of this run would duplicate."""
-    return [k for k in matches(run) if k.type == "issue"]
+    return [k for k in matches(run) if k.type == "issue"]  # a PR, or a defect no issue reports, is no duplicate
 
 
 def fixed_upstream(run: Run) -> tuple[Any, str, int | None] | None:
     """(the known issue, the release, the PR) that fixes the run's failure in a later torch, or None."""
     for k in matches(run):
         fix = _fix(k)
-        if fix and k.project == "pytorch" and patches.release_key(run.torch) < patches.release_key(fix[0]):
+        if fix and k.project == "pytorch" and matrix.version_key(run.torch) < matrix.version_key(fix[0]):
             return k, fix[0], fix[1]
     return None
 
@@ -319,30 +334,33 @@ def fixed_upstream(run: Run) -> tuple[Any, str, int | None] | None:
 
 
 def plan(run: Run) -> tuple[list[str], str]:
-    """The documents this run gets, and why (one line, for the index)."""
+    """The documents this run gets, and why (one line, for the index).
+
+    A failure gets a diagnosis; an upstream issue is drafted for a project only when no known issue
+    of that project covers the failure already (filed, it would be closed as a duplicate), and for
+    transformers only when the failing line is transformers' own."""
     if run.summary.get("status") != "ok":
         return [], "none: the run did not complete"
     if not run.lost and not run.late:
         return [], "none: nothing to report (every call compiles and matches eager, no finding)"
-    docs: list[str] = []
     duplicates = duplicate_of(run)
+    known_in = {k.project for k in duplicates}
     fixed = fixed_upstream(run)
     source = (_key_finding(run) or {}).get("source") or {}
-    if run.lost:
-        docs.append(DIAGNOSIS)
-        if duplicates:
-            known_as = ", ".join(f"pytorch#{k.number}" if k.project == "pytorch" else f"transformers#{k.number}" for k in duplicates)
-            why = f"known upstream ({known_as}" + (f", fixed in torch {fixed[1]}" if fixed else "") + "): a diagnosis, no new PyTorch issue"
-        else:
-            docs.append(PYTORCH)
-            why = "no known upstream issue matches: a PyTorch issue to file, and a diagnosis"
-        if source.get("file", "").startswith("transformers/"):
-            docs.append(TRANSFORMERS)
-            why += "; the failing line is transformers' own: a transformers issue"
-        return docs, why
+    docs: list[str] = [DIAGNOSIS] if run.lost or duplicates else []
+    reasons = []
     if duplicates:
-        return [DIAGNOSIS], "known upstream: a diagnosis, no new issue"
-    return [PYTORCH], "compiles, but checks after the load: a PyTorch issue to file (no known upstream issue covers it)"
+        refs = ", ".join(k.ref for k in duplicates)
+        reasons.append(f"known upstream ({refs}" + (f"; fixed in torch {fixed[1]}" if fixed else "") + ")")
+    if "pytorch" not in known_in:
+        docs.append(PYTORCH)
+        reasons.append("a PyTorch issue to file: no known upstream issue covers " + ("this failure" if run.lost else "a check after its load"))
+    if run.lost and source.get("file", "").startswith("transformers/") and "transformers" not in known_in:
+        docs.append(TRANSFORMERS)
+        reasons.append("a transformers issue to file: the failing line is transformers' own")
+    if DIAGNOSIS in docs and not reasons[1:] and duplicates:
+        reasons.append("a diagnosis, no new issue of either project")
+    return docs, "; ".join(reasons)
 
 
 # ---------------------------------------------------------------- issue-pytorch.md
@@ -420,9 +438,8 @@ def pytorch_issue(run: Run, reports_dir: Path) -> str:
     if printed:
         out += ["", "### Error logs", "", f"The script above prints, exit {code}:", "", _fence("\n".join(printed))]
     out += ["", "### Versions", "", *_versions_lines(run)]
-    related = known.related("pytorch")
-    if related:
-        out += ["", "Related upstream:", "", *_known_lines(related)]
+    related_ = related("pytorch")
+    out += ["", "Related upstream:", "", *_known_lines(related_, why=False)]
     out += ["", _details("python -m torch.utils.collect_env", _versions_block(run))]
     if finding:
         body = [f"The generated kernel `{finding.get('kernel', '')}`, line {finding['line']}: {finding['message']}.", "",
@@ -506,9 +523,7 @@ def transformers_issue(run: Run, reports_dir: Path) -> str:
             ),
         ]
     out += ["", "### Expected behavior", "", "The compiled mask builder compiles and returns the eager mask."]
-    related = known.related("transformers")
-    if related:
-        out += ["", "Related upstream:", "", *_known_lines(related)]
+    out += ["", "Related upstream:", "", *_known_lines(related("transformers"), why=False)]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -544,7 +559,11 @@ def diagnosis(run: Run, reports_dir: Path) -> str:
     steps = []
     if fixed:
         k, release, pr = fixed
-        steps.append(f"Upgrade torch to {release} or later: it contains the fix" + (f" (PR #{pr})" if pr else "") + ".")
+        steps.append(
+            f"Upgrade torch to {release} or later: it contains the fix" + (f" (PR #{pr})" if pr else "") + ". "
+            "The kernel then compiles, but runs this bounds check after the load it guards (see the `issue-pytorch.md` "
+            f"of the torch {release} runs in `reports/README.md`)."
+        )
     steps.append(
         "Or, until then, turn the indirect-index bounds checks off before the first compile: "
         "`torch._inductor.config.assert_indirect_indexing = False` (or `options={\"assert_indirect_indexing\": False}` "
@@ -563,6 +582,10 @@ def diagnosis(run: Run, reports_dir: Path) -> str:
             "<site-packages>/transformers`; it builds the mask without the gather."
         )
     out += [f"{i}. {step}" for i, step in enumerate(steps, 1)]
+    open_issues = [k for k in found if k.type == "issue" and k.status == "open"]
+    if open_issues:
+        refs = ", ".join(_ref(k) for k in open_issues)
+        out += ["", f"Upstream already tracks it ({refs}): add your case there, with `repro_torch.py` below, instead of a new issue."]
     out += ["", "## Evidence", ""]
     for name in ("repro_torch.py", "repro_transformers.py", "repro_sequence.py"):
         entry = run.repro.get(name)

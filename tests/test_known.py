@@ -14,7 +14,7 @@ from analyzer import known, matrix
 ROOT = Path(__file__).resolve().parent.parent
 MATRIX = json.loads((ROOT / "reports" / "matrix.json").read_text())
 
-# What was checked on the trackers with the search tool (December 2026): (project, number, type,
+# What was checked on the trackers (December 2026): (project, number, type,
 # status). The data file must say exactly this; a change there is deliberate only if made here too.
 REFERENCES = {
     ("pytorch", 178244, "issue", "open"),
@@ -34,7 +34,7 @@ REFERENCES = {
     ("transformers", 37866, "pr", "merged"),
     ("transformers", 41852, "pr", "merged"),
 }
-# numbers named in CONTEXT.md that the search tool could not find: never an entry of their own
+# numbers named as fixes that could not be found on the tracker: never an entry of their own
 UNFOUND = {("pytorch", 178962)}
 
 UNFIXED = "0bf0b755fc1b10577f778c009fe07361b97ce3601ace7ad9b120a660d8e48324"

@@ -1,4 +1,5 @@
-"""Issue reports: a pure function of the committed evidence, paste-ready, with no trace of the machine."""
+"""The documents of a run: which it gets, each a pure function of the committed evidence, upstream ones
+with nothing of this project in them and no trace of the machine."""
 from __future__ import annotations
 
 import re
@@ -21,11 +22,24 @@ def test_committed_runs_exist():
     assert "sdpa-mask-decode/torch-2.13.0-transformers-5.23.0" in names
 
 
+FIXED = REPORTS / "sdpa-mask-decode" / "torch-2.13.0-transformers-5.23.0"
+# what names this project, and nothing upstream: scenario and variant names, commands, run folders, pictures
+INTERNAL = re.compile(
+    r"sdpa-mask-decode|tiny-(?:llama|mistral)-generate|async-tests-flaky|(?:no)?vmap-(?:auto|dynamic)|\bnox\b|"
+    r"python -m analyzer|reports/|patches/|pictures/|\.svg\b|\.dot\b|torch-\d+\.\d+\.\d+-transformers-|\bscenario\b|\bvariant\b"
+)
+
+
 @pytest.mark.parametrize("run_dir", RUNS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_committed_issue_reports_regenerate_byte_for_byte(run_dir):
+def test_committed_documents_regenerate_byte_for_byte(run_dir):
+    """Each run folder holds exactly the documents `plan` gives it, each as its writer makes it."""
     run = report.load(run_dir)
-    assert (run_dir / report.PYTORCH).read_text(encoding="utf-8") == report.pytorch_issue(run, REPORTS)
-    assert (run_dir / report.TRANSFORMERS).read_text(encoding="utf-8") == report.transformers_issue(run, REPORTS)
+    docs, why = report.plan(run)
+    assert why
+    present = [name for name in report.DOCUMENTS if (run_dir / name).is_file()]
+    assert sorted(present) == sorted(docs)
+    for name in docs:
+        assert (run_dir / name).read_text(encoding="utf-8") == report.WRITERS[name](run, REPORTS), name
 
 
 def test_committed_index_regenerates_and_lists_every_run():
@@ -33,61 +47,83 @@ def test_committed_index_regenerates_and_lists_every_run():
     assert text == report.index(REPORTS)
     for run_dir in RUNS:
         assert f"({run_dir.relative_to(REPORTS).as_posix()}/)" in text
+        assert report.plan(report.load(run_dir))[1] in text  # why it got the documents it got
 
 
 @pytest.mark.parametrize("run_dir", RUNS, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_issue_reports_name_no_local_path_or_machine(run_dir):
+def test_documents_name_no_local_path_or_machine(run_dir):
     host = socket.gethostname()
-    for name in (report.PYTORCH, report.TRANSFORMERS):
+    for name in report.DOCUMENTS:
+        if not (run_dir / name).is_file():
+            continue
         text = (run_dir / name).read_text(encoding="utf-8")
-        body = text.split("### Versions")[0]  # collect_env's own block describes the machine on purpose
+        body = text.split("<summary>python -m torch.utils.collect_env")[0]  # collect_env describes the machine on purpose
         for marker in ("/tmp/", "/root/", "/home/", "/work/", ".nox/", "/site-packages/"):
             assert marker not in body, (name, marker)
         if len(host) >= 4:  # a two-letter host name would match code by chance
             assert not re.search(rf"(?<![\w-]){re.escape(host)}(?![\w-])", text), host
 
 
-def test_affected_pytorch_report_carries_the_evidence():
-    run = report.load(AFFECTED)
-    text = report.pytorch_issue(run, REPORTS)
-    finding = report._key_finding(run)
-    assert text.startswith("# [inductor][cpu] Bounds check uses `" + finding["identifier"])
-    assert "was not declared in this scope" in text.split("### Error logs")[1]
-    assert (AFFECTED / "repro_torch.py").read_text(encoding="utf-8").strip() in text
-    # the kernel excerpt marks the use and the later declaration, at the kernel's own line numbers
-    lines = (AFFECTED / finding["file"]).read_text(encoding="utf-8").splitlines()
-    assert f"{finding['line']:>4} | {lines[finding['line'] - 1]}    // <- use" in text
-    assert f"{finding['related_line']:>4} | {lines[finding['related_line'] - 1]}    // <- declaration" in text
-    assert "ops.index_expr" in text and "CSE" in text
-    assert "patches/pytorch/2.8.0/" in text and "assert_indirect_indexing = False" in text
-    assert "https://github.com/pytorch/pytorch/pull/180212" in text
-    assert "PyTorch version: 2.8.0" in text  # collect_env, captured with the run
+@pytest.mark.parametrize("run_dir", RUNS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_upstream_documents_name_nothing_of_this_project(run_dir):
+    run = report.load(run_dir)
+    for name, make in ((report.PYTORCH, report.pytorch_issue), (report.TRANSFORMERS, report.transformers_issue)):
+        text = make(run, REPORTS)
+        found = INTERNAL.findall(text.split("<summary>python -m torch.utils.collect_env")[0])
+        assert not found, (name, found)
 
 
-def test_transformers_report_adds_what_collect_env_leaves_out():
+def test_a_known_fixed_failure_gets_a_diagnosis_not_a_duplicate():
+    """torch 2.8.0: pytorch#178244, fixed by PR #180212 in 2.13.0; transformers#44458 tracks it there too."""
     run = report.load(AFFECTED)
-    text = report.transformers_issue(run, REPORTS)
-    assert "- `transformers` version: 4.57.1" in text
+    docs, why = report.plan(run)
+    assert docs == [report.DIAGNOSIS]
+    assert "pytorch#178244" in why and "transformers#44458" in why and "2.13.0" in why
+    text = (AFFECTED / report.DIAGNOSIS).read_text(encoding="utf-8")
+    for needle in ("pytorch/pytorch#178244", "PR #180212", "Upgrade torch to 2.13.0", "huggingface/transformers#44458",
+                   "assert_indirect_indexing = False", "nox -s apply -- --project pytorch"):
+        assert needle in text, needle
+    assert not (AFFECTED / report.PYTORCH).exists() and not (AFFECTED / report.TRANSFORMERS).exists()
+
+
+def test_a_fixed_release_gets_a_one_screen_pytorch_issue_whose_repro_prints_its_error_block():
+    """torch 2.13.0 compiles, with the check after the load: no known issue covers it, so an issue to file.
+    At most 60 lines before the first <details>; the output block is what the repro printed when proven."""
+    run = report.load(FIXED)
+    assert report.plan(run)[0] == [report.PYTORCH]
+    text = (FIXED / report.PYTORCH).read_text(encoding="utf-8")
+    head = text.split("<details>")[0]
+    assert len(head.splitlines()) <= 60, len(head.splitlines())
+    assert text.startswith("# [inductor][cpu] Bounds check of a gathered index runs after the load it guards")
+    for section in ("### 🐛 Describe the bug", "### Error logs", "### Versions", "Related upstream:"):
+        assert section in head, section
+    script = (FIXED / "repro_torch.py").read_text(encoding="utf-8")
+    assert script.strip() in head
+    printed = report.load(FIXED).repro["repro_torch.py"]["output"]
+    assert printed[-1].startswith("BUG: ") and "\n".join(printed) in head
+    assert "pytorch/pytorch#178244" in head and "pytorch/pytorch#195482" in head
+    assert "<summary>python -m torch.utils.collect_env</summary>" in text and "PyTorch version: 2.13.0" in text
+
+
+def test_transformers_issue_follows_the_template_section_by_section():
+    text = report.transformers_issue(report.load(AFFECTED), REPORTS)
+    sections = [line for line in text.splitlines() if line.startswith("### ")]
+    assert sections == ["### System Info", "### Who can help?", "### Information", "### Tasks", "### Reproduction", "### Expected behavior"]
+    assert "- `transformers` version: 4.57.1" in text and "PyTorch version (accelerator?): 2.8.0" in text  # transformers env
+    assert report.TRANSFORMERS_ATTENTION in text
     assert "transformers/masking_utils.py:142" in text
-    assert "patches/transformers/4.57.1/" in text
-    assert "padding_mask[:, None, None, :]" in text  # where the user-proposed alternative fails
+    assert "huggingface/transformers#44845" in text and "huggingface/transformers#44458" in text
 
 
-def test_fixed_torch_report_is_about_the_late_check():
-    run = report.load(REPORTS / "sdpa-mask-decode" / "torch-2.13.0-transformers-5.23.0")
-    text = report.pytorch_issue(run, REPORTS)
-    assert text.startswith("# [inductor][cpu] Indirect-index bounds check runs after the load it guards")
-    assert "patches/pytorch/2.13.0/" in text
-    assert report.verdict(run).startswith("compiles")
-    finding = report._key_finding(run)
-    assert f"{finding['related_line']:>4} | " in text and "// <- the load it guards, before it" in text
-    assert "// <- declaration" not in text
+def test_every_related_reference_resolves_in_the_known_issues():
+    for project in report.RELATED:
+        assert [k.ref for k in report.related(project)] == list(report.RELATED[project])
 
 
 def test_missing_matrix_and_verify_are_said_not_invented(tmp_path):
     run_dir = tmp_path / "sdpa-mask-decode" / AFFECTED.name
     shutil.copytree(AFFECTED, run_dir)
-    text = report.pytorch_issue(report.load(run_dir), tmp_path)
+    text = report.diagnosis(report.load(run_dir), tmp_path)
     assert "Not measured yet: `nox -s matrix`" in text
     assert "Not verified on torch 2.8.0 with transformers 4.57.1 yet" in text
 
