@@ -409,6 +409,15 @@ def _print_table(summary: dict) -> None:
             state = "verified in a fresh process" if entry.get("verified") else "NOT verified"
             ops = f"{entry['ops']} torch ops" if entry.get("ops") is not None else "the mask builder"
             console.print(f"{name}: {ops}, {state}")
+    from . import report
+
+    run = report.load(Path(summary["path"]))
+    for k in report.matches(run):
+        fix = report.fix_of(k)
+        fixed = f", fixed in {k.fixed_in.project} {fix[0]}" + (f" (PR #{fix[1]})" if fix[1] else "") if fix else ""
+        console.print(f"known upstream: {k.ref} ({k.type}, {k.status}{fixed}): {k.title}")
+    docs, why = report.plan(run)
+    console.print(f"documents: {', '.join(docs) or 'none'} ({why})")
 
 
 def _exit_now(code: int) -> None:

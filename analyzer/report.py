@@ -296,7 +296,7 @@ def _ref(k: Any) -> str:
     return f"[{repo}#{k.number}]({k.url})" if k.number is not None else f"{repo} (not reported upstream)"
 
 
-def _fix(k: Any) -> tuple[str, int | None] | None:
+def fix_of(k: Any) -> tuple[str, int | None] | None:
     """(release, PR) of the fix of a known issue, or None while it is unfixed."""
     fixed = getattr(k, "fixed_in", None)
     if not fixed:
@@ -324,7 +324,7 @@ def duplicate_of(run: Run) -> list[Any]:
 def fixed_upstream(run: Run) -> tuple[Any, str, int | None] | None:
     """(the known issue, the release, the PR) that fixes the run's failure in a later torch, or None."""
     for k in matches(run):
-        fix = _fix(k)
+        fix = fix_of(k)
         if fix and k.project == "pytorch" and matrix.version_key(run.torch) < matrix.version_key(fix[0]):
             return k, fix[0], fix[1]
     return None
