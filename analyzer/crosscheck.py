@@ -174,8 +174,15 @@ def lost_definitions(path: Path) -> set[tuple[int, int, str]]:
     return {(f.line, f.col, f.identifier) for f in kernel.analyze_source(path.read_text(encoding="utf-8"), str(path)) if f.kind in kernel.LOST}
 
 
-def compiler_reports(path: Path) -> set[tuple[int, int, str]]:
-    """The lost definitions g++ reports: (line, col, identifier), a subset of `lost_definitions`.
+def is_clang(compiler: str) -> bool:
+    return "clang" in Path(compiler).name
+
+
+def compiler_reports(path: Path, compiler: str = "g++") -> set[tuple[int, int, str]]:
+    """The lost definitions `compiler` reports: (line, col, identifier), a subset of `lost_definitions`.
+
+    clang reports every use of an undeclared name (it declares nothing after the error): all of
+    `lost_definitions`. For g++, see below.
 
     g++ reports an undeclared name at its first use in a scope and then declares it there as an
     error, so later uses in that scope, and in the scopes inside it, are silent: in
@@ -185,6 +192,8 @@ def compiler_reports(path: Path) -> set[tuple[int, int, str]]:
     each use, because each one is a place to fix."""
     source = path.read_text(encoding="utf-8")
     lost = lost_definitions(path)
+    if is_clang(compiler):
+        return lost
     out: set[tuple[int, int, str]] = set()
     for model in kernel.parse_functions(source):
         uses = {(u.line, u.col): u for u in model.uses}

@@ -208,3 +208,29 @@ def test_capture_at_its_timeout_is_killed_with_its_grandchildren(tmp_path, fault
     assert fault_scenarios.gone(pids["child"]) and fault_scenarios.gone(pids["grandchild"])
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["bundle.timeout"]
     assert (tmp_path / "out" / "bundle.timeout" / "child.log").is_file()
+
+
+@pytest.mark.capture
+def test_clang_end_to_end(tmp_path, monkeypatch):
+    """CXX=clang++, as on macOS where the failure was first reported: capture, analysis and repro work
+    the same, and what is recorded is clang's own message (`use of undeclared identifier 'tmpN'`)."""
+    from analyzer import scenarios
+
+    if shutil.which("clang++") is None:
+        pytest.skip("clang++ is not installed (apt-get install clang libomp-dev)")
+    monkeypatch.setenv("CXX", "clang++")
+    variant = next(v for v in scenarios.get("sdpa-mask-decode").variants() if v.endswith("-dynamic"))
+    summary = analyze.run("sdpa-mask-decode", tmp_path, variants=[variant])
+    run_dir = tmp_path / "sdpa-mask-decode" / analyze.run_folder_name()
+    assert summary["status"] == "ok"
+    assert "clang" in summary["versions"]["compiler"]
+    calls = [c for v in summary["variants"] for c in v["calls"]]
+    if TORCH >= FIXED_RELEASE:
+        assert all(c["ok"] and c["matches_eager"] for c in calls)
+        return
+    errors = [c["compiler_error"] for c in calls if not c["ok"]]
+    assert errors and all("use of undeclared identifier" in e for e in errors), errors
+    assert summary["findings"].get("forward-reference", 0) >= 2
+    repro = json.loads((run_dir / "repro.json").read_text())
+    assert repro["repro_torch.py"]["verified"], repro["repro_torch.py"]
+    assert repro["repro_torch.py"]["signature"].startswith("tmp")  # the oracle read clang's message

@@ -98,6 +98,42 @@ def test_analysis_and_compiler_agree_on_every_kernel(release, verdicts):
         assert flagged == 0
 
 
+@pytest.fixture(scope="module")
+def clang_verdicts() -> dict[str, dict[str, list[crosscheck.CompilerError]]]:
+    """As `verdicts`, with clang++ given Inductor's flags (for the installed release only)."""
+    import shutil
+
+    from analyzer import torchglue
+
+    if shutil.which("clang++") is None:
+        pytest.skip("clang++ is not installed (apt-get install clang libomp-dev)")
+    out: dict[str, dict[str, list[crosscheck.CompilerError]]] = defaultdict(dict)
+    for (release, isa), paths in _groups().items():
+        if release == INSTALLED:
+            _, flags = torchglue.kernel_compile_flags(isa)
+            out[release].update(crosscheck.check_kernels("clang++", flags, paths))
+    return out
+
+
+@pytest.mark.parametrize("release", _releases())
+def test_clang_reports_every_lost_definition_and_nothing_else(release, clang_verdicts):
+    """clang reports each use of an undeclared name, so its errors are exactly the analysis's lost
+    definitions, every one, at their lines and columns; a kernel without any compiles cleanly."""
+    _need(release)
+    checked = clang_verdicts[release]
+    assert len(checked) >= 20
+    disagreements = []
+    flagged = 0
+    for file, errors in sorted(checked.items()):
+        found = crosscheck.lost_definitions(Path(file))
+        flagged += bool(found)
+        reported = {(e.line, e.col, e.undeclared) for e in errors}
+        if reported != crosscheck.compiler_reports(Path(file), "clang++") or reported != found:
+            disagreements.append(f"{file}\n  analysis: {sorted(found)}\n  clang: {sorted((e.line, e.col, e.message) for e in errors)}")
+    assert not disagreements, "\n".join(disagreements)
+    assert flagged >= 5 if release in AFFECTED_RELEASES else flagged == 0
+
+
 @pytest.mark.parametrize("release", _releases())
 def test_compile_errors_recorded_at_capture_are_those_of_the_standalone_compile(release, verdicts):
     """The compile Inductor ran at capture time put the kernel one line lower (after a blank line);
