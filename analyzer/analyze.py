@@ -13,20 +13,16 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from . import capture, files, kernel, procs, report, scenarios, timings, trace
+from . import capture, files, identity, kernel, procs, report, scenarios, timings, trace
 
-
-
-def installed_version(dist: str) -> str:
-    return version(dist).split("+")[0]
 
 
 def run_folder_name() -> str:
-    return f"torch-{installed_version('torch')}-transformers-{installed_version('transformers')}"
+    """The folder of a run on the installed versions (`identity.run_folder_name`)."""
+    return identity.installed_run_folder_name()
 
 
 def analyze_bundle(bundle_dir: Path, run_dir: Path, unparsed: list[dict[str, str]] | None = None) -> list[dict[str, Any]]:

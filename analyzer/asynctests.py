@@ -75,7 +75,7 @@ ORDERS: tuple[Order, ...] = (
 
 def variants() -> list[str]:
     """One variant: the installed transformers' default mask path (vmap on 4.x, no vmap on 5.x)."""
-    return ["vmap-auto" if scenarios._transformers_major() < 5 else "novmap-auto"]
+    return ["vmap-auto" if scenarios.transformers_major() < 5 else "novmap-auto"]
 
 
 def _error_line(exc: BaseException) -> str:
@@ -256,7 +256,7 @@ def run(variant: str, recorder: Any) -> list[dict[str, Any]]:
         record, made = _run_order(order, compiled, build, recorder, use_vmap)
         orders.append(record)
         calls.extend(made)
-    major = scenarios._transformers_major()
+    major = scenarios.transformers_major()
     recorder.extra["flakiness"] = {
         "builder": "sdpa_mask_recent_torch" if major < 5 else f"sdpa_mask(use_vmap={use_vmap})",
         "dynamic": None,

@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
-from . import procs
+from . import identity, procs
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -364,7 +364,7 @@ def cmd_matrix_cell(args: argparse.Namespace) -> int:
                 return _error(problem)
             with Progress("matrix cell", quiet=args.quiet) as progress:
                 cell = matrix.run_cell(out, args.torch, args.transformers, args.scenario, args.timeout, progress=progress)
-    except matrix.BadCell as exc:
+    except (matrix.BadCell, identity.BadVersion) as exc:
         return _error(str(exc))
     state = (cell.get("check_bounds") or {}).get("state", "-")
     detail = cell.get("reason") or ", ".join(f"{k} x{n}" for k, n in cell.get("findings", {}).items()) or "no findings"
@@ -378,7 +378,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
     try:
         result = matrix.write_matrix(Path(args.cells), Path(args.json), Path(args.md))
-    except matrix.BadCell as exc:
+    except (matrix.BadCell, identity.BadVersion) as exc:
         return _error(str(exc))
     print(f"{len(result['cells'])} cells; {matrix.agreement_line(result['agreement'])}")
     print(f"written: {args.json}, {args.md}")

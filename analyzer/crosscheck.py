@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from . import kernel
+from . import identity, kernel
 
 _INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*[<\"][^>\"]*[>\"][^\n]*$", re.MULTILINE)
 _PREFIX = "#include <torch/csrc/inductor/cpp_prefix.h>"
@@ -79,7 +79,7 @@ def bundles(root: Path) -> list[Path]:
 def bundle_torch(bundle: Path) -> str:
     """The torch release a bundle was captured on, without the local build tag (2.8.0+cu128 -> 2.8.0)."""
     data = json.loads((bundle / "capture.json").read_text(encoding="utf-8"))
-    return data["versions"]["torch"].split("+")[0]
+    return identity.release(data["versions"]["torch"])
 
 
 def bundle_isa(bundle: Path) -> str | None:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from . import files
+from .identity import LOST
 
 FILE = "flakiness.md"
-LOST = ("undeclared", "forward-reference", "out-of-scope")  # kernel.LOST, without importing the parser
 
 _SIZE_SOURCE = re.compile(r"^L\['(?P<arg>\w+)'\](?:\.size\(\)\[(?P<dim>\d+)\])?$")
 

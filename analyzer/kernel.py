@@ -17,14 +17,12 @@ import networkx as nx
 import tree_sitter
 import tree_sitter_cpp
 
+from .identity import BOUNDS_MESSAGE, KINDS, LOST  # the kinds and the message have one home
+
 TRACKED = re.compile(r"^tmp(\d+|_\w+)\w*$")
 INDEX_VAR = re.compile(r"^x\d+\w*$")
 _RECORDED = re.compile(f"{TRACKED.pattern}|{INDEX_VAR.pattern}")  # TRACKED or INDEX_VAR, in one match
 POINTER = re.compile(r"^in_(out_)?ptr\d+$")
-BOUNDS_MESSAGE = "index out of bounds"
-
-KINDS = ("undeclared", "forward-reference", "out-of-scope", "check-after-load")
-LOST = KINDS[:3]  # the kinds that mean a variable is used where no declaration reaches it
 
 
 class KernelParseError(ValueError):

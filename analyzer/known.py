@@ -8,8 +8,8 @@ status as checked on the tracker, and the side effect no upstream issue reports 
 field or breaks the rules `_check` states. `match` answers which entries a finding corresponds to.
 
 Standard library only, and no torch import: `scan` calls it on kernels from anywhere. The release
-parser is `matrix.release` (with `matrix.version_key`), the project's own; this module adds only
-whether a version is a pre-release.
+parser is `identity.release` (with `identity.release_key` and `identity.is_prerelease`), the
+project's own.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from . import matrix
+from . import identity
 
 SCHEMA_VERSION = 1
 DATA = Path(__file__).with_name("known_issues.json")
@@ -31,9 +31,7 @@ TYPES = ("issue", "pr", "unreported")
 # the tracker's state as read, and what it means once read
 TRACKER_STATES = ("open", "closed", "merged")
 STATUSES = ("open", "closed", "closed-fixed", "closed-unmerged", "merged", "not reported upstream")
-# the finding kinds of analyzer.kernel (KINDS), repeated here so this module needs no tree-sitter;
-# tests/test_known.py holds the two equal
-FINDING_KINDS = ("undeclared", "forward-reference", "out-of-scope", "check-after-load")
+FINDING_KINDS = identity.KINDS
 _CHECKED = re.compile(r"^\d{4}-\d{2}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -67,13 +65,9 @@ def parse_version(text: str) -> TorchVersion:
     text with no release number (`main`)."""
     stripped = text.strip()
     try:
-        release = matrix.release(stripped)
-    except matrix.BadCell:
+        return TorchVersion(stripped, identity.release_key(stripped), identity.is_prerelease(stripped))
+    except identity.BadVersion:
         raise BadVersion(f"not a torch version: {text!r}") from None
-    numbers = (matrix.version_key(release) + (0, 0, 0))[:3]
-    rest = stripped[len(release):]
-    prerelease = bool(rest) and not rest.startswith(("+", ".post"))
-    return TorchVersion(stripped, numbers, prerelease)  # type: ignore[arg-type]
 
 
 def installed_torch() -> str | None:

@@ -25,7 +25,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from . import files
+from . import files, identity
 
 SCENARIO = "sdpa-mask-decode"
 
@@ -41,21 +41,9 @@ class BadCell(ValueError):
     """A per-cell file that cannot be collated, or a cell that cannot be recorded; one line."""
 
 
-def release(text: str) -> str:
-    """`2.8.0+cu128` -> `2.8.0`: cells are named and sorted by release, builds differ by machine."""
-    match = re.match(r"\d+(\.\d+)*", text.strip())
-    if match is None:
-        raise BadCell(f"not a version number: {text!r}")
-    return match.group(0)
-
-
-def version_key(text: str) -> tuple[int, ...]:
-    """Numeric order, so 2.10.0 sorts after 2.9.1 (a string sort puts it first)."""
-    return tuple(int(part) for part in release(text).split("."))
-
-
 def cell_name(torch: str, transformers: str) -> str:
-    return f"torch-{release(torch)}-transformers-{release(transformers)}"
+    """A cell is named as a run folder is (`identity.run_folder_name`)."""
+    return identity.run_folder_name(torch, transformers)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,7 +148,7 @@ def _check_requested(torch: str | None, transformers: str | None) -> None:
         have = _installed(dist)
         if have is None:
             raise BadCell(f"{dist} is not installed in this environment")
-        if wanted is not None and release(have) != release(wanted):
+        if wanted is not None and identity.release(have) != identity.release(wanted):
             raise BadCell(f"{dist} {have} is installed, not the requested {wanted}")
 
 
@@ -310,7 +298,7 @@ def load_cells(folder: Path) -> list[dict[str, Any]]:
     twice = sorted(n for n, count in names.items() if count > 1)
     if twice:
         raise BadCell(f"{folder}: cell {twice[0]} is recorded in more than one file")
-    return sorted(cells, key=lambda c: (version_key(c["versions"]["torch"]), version_key(c["versions"]["transformers"])))
+    return sorted(cells, key=lambda c: (identity.release_key(c["versions"]["torch"]), identity.release_key(c["versions"]["transformers"])))
 
 
 def agreement(cells: list[dict[str, Any]]) -> dict[str, Any]:
@@ -336,8 +324,8 @@ def collate(folder: Path) -> dict[str, Any]:
     scenarios = sorted({c.get("scenario", SCENARIO) for c in cells})
     return {
         "scenario": ", ".join(scenarios),
-        "torch": sorted({release(c["versions"]["torch"]) for c in cells}, key=version_key),
-        "transformers": sorted({release(c["versions"]["transformers"]) for c in cells}, key=version_key),
+        "torch": sorted({identity.release(c["versions"]["torch"]) for c in cells}, key=identity.release_key),
+        "transformers": sorted({identity.release(c["versions"]["transformers"]) for c in cells}, key=identity.release_key),
         "cells": {c["cell"]: _collated(c) for c in cells},
         "agreement": agreement(cells),
     }

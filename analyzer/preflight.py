@@ -7,11 +7,12 @@ compiler's `--version`, in well under a second.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
 from importlib.metadata import PackageNotFoundError, version
+
+from . import identity
 
 # the oldest releases this project reads: Inductor's loop bodies and hooks as torchglue uses them,
 # and the SDPA mask builders of transformers 4.53+
@@ -47,10 +48,6 @@ def cxx_problem() -> str | None:
     return None
 
 
-def _release(text: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in re.findall(r"\d+", text.split("+")[0])[:2])
-
-
 def versions_problem() -> str | None:
     """Why the installed torch or transformers cannot be analysed with this project, or None."""
     for dist, minimum in MINIMUM.items():
@@ -58,7 +55,7 @@ def versions_problem() -> str | None:
             installed = version(dist)
         except PackageNotFoundError:
             return f"{dist} is not installed in this environment (python: {sys.executable})"
-        if _release(installed) < minimum:
+        if identity.release_key(installed)[:2] < minimum:
             needed = ".".join(map(str, minimum))
             return f"{dist} {installed} is older than {needed}, the oldest release this project can analyse"
     return None

@@ -26,12 +26,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from . import files, kernel, known, matrix, patches
+from . import files, identity, kernel, known, matrix, patches
 
 PYTORCH, TRANSFORMERS, DIAGNOSIS = "issue-pytorch.md", "issue-transformers.md", "diagnosis.md"
 DOCUMENTS = (DIAGNOSIS, PYTORCH, TRANSFORMERS)
-COLLECT_ENV = "collect_env.txt"
-TRANSFORMERS_ENV = "transformers_env.txt"
+COLLECT_ENV, TRANSFORMERS_ENV = identity.COLLECT_ENV, identity.TRANSFORMERS_ENV
 FLAKINESS = "flakiness.md"
 # the maintainers transformers' who-to-tag list names for attention
 TRANSFORMERS_ATTENTION = "@vasqu @ArthurZucker @CyrilVallez"
@@ -67,9 +66,9 @@ class Run:
         """From the captured versions; a run whose every capture crashed has only its folder name."""
         recorded = (self.summary.get("versions") or {}).get(dist)
         if recorded:
-            return patches.release(recorded)
-        match = re.fullmatch(r"torch-(?P<torch>[^-]+)-transformers-(?P<transformers>[^-]+)", self.summary.get("run", self.path.name))
-        return match[dist] if match else "unknown"
+            return identity.release(recorded)
+        named = identity.parse_run_folder_name(self.summary.get("run", self.path.name))
+        return named[0 if dist == "torch" else 1] if named else "unknown"
 
     @property
     def torch(self) -> str:
@@ -325,7 +324,7 @@ def fixed_upstream(run: Run) -> tuple[Any, str, int | None] | None:
     """(the known issue, the release, the PR) that fixes the run's failure in a later torch, or None."""
     for k in matches(run):
         fix = fix_of(k)
-        if fix and k.project == "pytorch" and matrix.version_key(run.torch) < matrix.version_key(fix[0]):
+        if fix and k.project == "pytorch" and identity.release_key(run.torch) < identity.release_key(fix[0]):
             return k, fix[0], fix[1]
     return None
 

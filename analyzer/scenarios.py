@@ -26,14 +26,15 @@ class UnknownScenario(ValueError):
     pass
 
 
-def _transformers_major() -> int:
-    from importlib.metadata import version
+def transformers_major() -> int:
+    """The installed transformers' major release: 4 builds its mask with vmap only, 5 without by default."""
+    from . import identity
 
-    return int(version("transformers").split(".")[0])
+    return identity.major(identity.installed("transformers"))
 
 
 def _mask_variants() -> list[str]:
-    paths = ["novmap", "vmap"] if _transformers_major() >= 5 else ["vmap"]
+    paths = ["novmap", "vmap"] if transformers_major() >= 5 else ["vmap"]
     return [f"{path}-{mode}" for path in paths for mode in ("dynamic", "auto")]
 
 
@@ -50,7 +51,7 @@ def _mask_builder(use_vmap: bool) -> Callable[..., Any]:
     import torch
     from transformers import masking_utils as mu
 
-    if _transformers_major() >= 5:
+    if transformers_major() >= 5:
 
         def build(attention_mask: torch.Tensor, q_offset: int, q_length: int, kv_length: int) -> Any:
             return mu.sdpa_mask(

@@ -23,7 +23,7 @@ def test_gather_interleaves_at_await_points_in_a_fixed_order():
     pytest.importorskip("torch")
     from analyzer import scenarios, torchglue
 
-    build = scenarios._mask_builder(use_vmap=scenarios._transformers_major() < 5)
+    build = scenarios._mask_builder(use_vmap=scenarios.transformers_major() < 5)
     gather = next(o for o in asynctests.ORDERS if o.mode == "concurrent")
     runs = [asynctests._run_order(gather, build, build, torchglue.Recorder(), use_vmap=True)[0] for _ in range(2)]
     sequence = [(s["task"], s["call"]) for s in runs[0]["steps"]]

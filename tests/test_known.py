@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import known, matrix
+from analyzer import identity, known, matrix
 
 ROOT = Path(__file__).resolve().parent.parent
 MATRIX = json.loads((ROOT / "reports" / "matrix.json").read_text())
@@ -101,7 +101,7 @@ def test_the_check_bounds_hashes_are_those_the_matrix_read():
         cb = cell["check_bounds"]
         state, releases = measured.setdefault(cb["sha256"], (cb["state"], set()))
         assert state == cb["state"]
-        releases.add(matrix.release(cell["versions"]["torch"]))
+        releases.add(identity.release(cell["versions"]["torch"]))
     data = known.load()
     assert {sha: (state, set(releases)) for sha, (state, releases) in data.check_bounds.items()} == measured
     assert data.check_bounds[UNFIXED][0] == "unfixed" and data.check_bounds[UPSTREAM_FIX][0] == "upstream-fix"
@@ -188,7 +188,7 @@ def test_a_broken_data_file_is_refused_in_one_line(tmp_path, change, complaint):
 def test_torch_versions_are_read_with_the_matrix_release_parser(text, release, prerelease):
     v = known.parse_version(text)
     assert (v.release, v.prerelease) == (release, prerelease)
-    assert v.release == matrix.version_key(matrix.release(text))
+    assert v.release == identity.release_key(identity.release(text))
 
 
 @pytest.mark.parametrize("text", ["main", "", "torch"])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import files, matrix, patches
+from analyzer import files, identity, matrix, patches
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "reports" / "matrix.json"
@@ -31,7 +31,7 @@ def test_installed_check_bounds_is_read_as_fixed_from_2_13_on():
     """The test environment has torch 2.13.0, the first release with PyTorch #180212."""
     found = matrix.installed_check_bounds()
     assert re.fullmatch(r"[0-9a-f]{64}", found["sha256"])
-    if matrix.version_key(_installed_release()) >= (2, 13):
+    if identity.release_key(_installed_release()) >= (2, 13):
         assert (found["state"], found["fixed"]) == (matrix.UPSTREAM_FIX, True)
     else:
         assert (found["state"], found["fixed"]) == (matrix.UNFIXED, False)
@@ -164,8 +164,8 @@ def test_kernel_hash_ignores_order_and_repeats():
 
 
 def test_versions_sort_numerically():
-    assert sorted(["2.10.0", "2.9.1", "2.8.0", "2.14.1"], key=matrix.version_key) == ["2.8.0", "2.9.1", "2.10.0", "2.14.1"]
-    assert matrix.version_key("2.8.0+cu128") == (2, 8, 0)
+    assert sorted(["2.10.0", "2.9.1", "2.8.0", "2.14.1"], key=identity.release_key) == ["2.8.0", "2.9.1", "2.10.0", "2.14.1"]
+    assert identity.release_key("2.8.0+cu128") == (2, 8, 0)
 
 
 def test_collate_sorts_cells_and_writes_the_same_bytes_twice(tmp_path):
