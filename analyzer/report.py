@@ -360,7 +360,10 @@ def pytorch_issue(run: Run, reports_dir: Path) -> str:
                 "coefficients."
             )
         else:
-            out.append(f"{names}: the check goes back in front of its load, and is hoisted before the loops when the index is affine.")
+            out.append(
+                f"{names}: the check goes back in front of the load it guards; when the kernel's CSE already holds the "
+                "index, `check_bounds` computes it again in `loads` with a clone of the CSE, under a fresh name."
+            )
         out += ["", _details("The patch", _fence(body, "diff")), "", _verify_section(reports_dir, run, "pytorch")]
     else:
         out.append(names)
