@@ -305,6 +305,18 @@ def cmd_apply(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from . import patches
+
+    try:
+        written = patches.export(args.project, args.release, Path(args.out), identity=args.author)
+    except patches.PatchError as exc:
+        return _error(str(exc))
+    for path in written:
+        print(path)
+    return EXIT_CLEAN
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from . import verify
     from .progress import Progress
@@ -484,6 +496,13 @@ def main(argv: list[str] | None = None) -> int:
     p_apply.add_argument("--check", action="store_true", help="only check that the series applies (or reverses)")
     p_apply.add_argument("--reverse", action="store_true", help="undo the series")
     p_apply.set_defaults(func=cmd_apply)
+
+    p_export = sub.add_parser("export", help="write a release's patch series with you as its author, for git am or git send-email")
+    p_export.add_argument("--project", required=True, help="transformers or pytorch")
+    p_export.add_argument("--release", required=True, help="the release folder under patches/<project>/, e.g. 2.14.1")
+    p_export.add_argument("--author", help="'Name <email>' (default: git config user.name and user.email)")
+    p_export.add_argument("out", help="directory to write the stamped patches into")
+    p_export.set_defaults(func=cmd_export)
 
     p_ver = sub.add_parser("verify", help="apply each patch configuration here and test compiled against eager")
     p_ver.add_argument("--config", action="append", help="unpatched, pytorch, transformers, pytorch+transformers, candidate (repeatable; default: all)")
