@@ -316,6 +316,36 @@ def cmd_apply(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from . import patches
+
+    try:
+        written = patches.export(args.project, args.release, Path(args.out), identity=args.author)
+    except patches.PatchError as exc:
+        return _error(str(exc))
+    for path in written:
+        print(path)
+    return EXIT_CLEAN
+
+
+def cmd_evidence(args: argparse.Namespace) -> int:
+    from . import evidence, patches
+    from .progress import Progress
+
+    problem = _cannot_run()
+    if problem:
+        return _error(problem)
+    try:
+        with Progress("evidence", quiet=args.quiet) as progress:
+            progress("the out-of-range call on the installed torch, unpatched then patched, each in a fresh process")
+            folder = evidence.run(Path(args.reports))
+    except (patches.PatchError, OSError) as exc:
+        return _error(str(exc))
+    print((folder / "guard_page.md").read_text(encoding="utf-8"))
+    print(f"written: {folder}")
+    return EXIT_CLEAN
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from . import verify
     from .progress import Progress
@@ -438,6 +468,11 @@ def main(argv: list[str] | None = None) -> int:
 
         _, scenario, variant, out = argv
         _exit_now(capture.run_child(scenario, variant, Path(out)))
+    if argv[:1] == ["_evidence-child"]:
+        from . import evidence
+
+        evidence.child(Path(argv[1]))
+        return EXIT_CLEAN
     if argv[:1] == ["_verify-suite"]:
         from . import files, verify
 
@@ -508,6 +543,18 @@ def main(argv: list[str] | None = None) -> int:
     p_apply.add_argument("--check", action="store_true", help="only check that the series applies (or reverses)")
     p_apply.add_argument("--reverse", action="store_true", help="undo the series")
     p_apply.set_defaults(func=cmd_apply)
+
+    p_evid = sub.add_parser("evidence", help="what a bounds check after its load costs at runtime: a read past a mask that ends at a guard page, unpatched and patched")
+    p_evid.add_argument("--reports", default="reports", help="reports folder (default: reports)")
+    p_evid.add_argument("--quiet", action="store_true", help="no progress lines")
+    p_evid.set_defaults(func=cmd_evidence)
+
+    p_export = sub.add_parser("export", help="write a release's patch series with you as its author, for git am or git send-email")
+    p_export.add_argument("--project", required=True, help="transformers or pytorch")
+    p_export.add_argument("--release", required=True, help="the release folder under patches/<project>/, e.g. 2.14.1")
+    p_export.add_argument("--author", help="'Name <email>' (default: git config user.name and user.email)")
+    p_export.add_argument("out", help="directory to write the stamped patches into")
+    p_export.set_defaults(func=cmd_export)
 
     p_ver = sub.add_parser("verify", help="apply each patch configuration here and test compiled against eager")
     p_ver.add_argument("--config", action="append", help="unpatched, pytorch, transformers, pytorch+transformers, candidate (repeatable; default: all)")

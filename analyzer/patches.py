@@ -2,6 +2,10 @@
 installed package directory. Every step checks before it writes, so a refusal leaves the tree as
 it was: the version must have a patch series, the files it touches must be clean, the series must
 not be applied already, and `git apply --check` must accept all of it before anything is written.
+
+The shipped patches name no author: whoever sends one upstream is its author. `export` writes a
+release's series with the sender's identity (from `git config`, or given) as the `From:` header,
+ready for `git am --keep-non-patch` and `git send-email`.
 """
 from __future__ import annotations
 
@@ -175,3 +179,65 @@ def applied(project: str, path: Path, series: list[Path] | None = None) -> Itera
         yield target
     finally:
         apply(project, path, reverse=True, series=used if series else None)
+
+
+# Domains that can never hold a real mailbox (RFC 2606, RFC 6761): an identity there is a
+# placeholder, and upstream's CLA or DCO check rejects it.
+RESERVED_DOMAINS = ("example", "invalid", "localhost", "test", "example.com", "example.net", "example.org")
+_IDENTITY = re.compile(r"^(?P<name>[^<>\n]*\S)\s*<(?P<email>[^<>@\s]+@(?P<domain>[^<>@\s]+))>$")
+
+
+def author(identity: str) -> str:
+    """`Name <email>` checked: a name, one address, and a domain that can hold a real mailbox."""
+    match = _IDENTITY.match(identity.strip())
+    if match is None:
+        raise PatchError(f"author {identity!r} is not of the form 'Name <email>'")
+    domain = match["domain"].lower().rstrip(".")
+    reserved = next((d for d in RESERVED_DOMAINS if domain == d or domain.endswith("." + d)), None)
+    if reserved:
+        raise PatchError(f"author {identity.strip()!r} has a placeholder address ({reserved} is a reserved domain); give a real one")
+    return f"{match['name']} <{match['email']}>"
+
+
+def git_identity(cwd: Path | None = None) -> str:
+    """The identity git would commit with here: `user.name <user.email>`, checked by `author`."""
+    values = []
+    for key in ("user.name", "user.email"):
+        try:
+            run = subprocess.run(["git", "config", key], cwd=cwd, capture_output=True, text=True)
+        except FileNotFoundError:
+            raise PatchError("git is not installed; give the author with --author") from None
+        if run.returncode != 0 or not run.stdout.strip():
+            raise PatchError(f"git config {key} is not set; set it or give the author with --author")
+        values.append(run.stdout.strip())
+    return author(f"{values[0]} <{values[1]}>")
+
+
+def stamped(patch_text: str, identity: str) -> str:
+    """The patch with `identity` as its author: a `From:` header right after the mbox line, in
+    place of any author header it had (a header line and its folded continuations)."""
+    first, sep, rest = patch_text.partition("\n")
+    if not first.startswith("From ") or not sep:
+        raise PatchError("not a patch in format-patch form (no 'From <commit>' line first)")
+    head, blank, body = rest.partition("\n\n")
+    head = re.sub(r"(?m)^From: .*\n?(?:[ \t].*\n?)*", "", head + "\n").rstrip("\n")
+    return f"{first}\nFrom: {author(identity)}\n{head}{blank}{body}"
+
+
+def export(project: str, version: str, out: Path, identity: str | None = None) -> list[Path]:
+    """Write the release's series into `out`, each patch stamped with `identity` (default: this
+    machine's git identity). Checks everything before writing anything."""
+    series = release_series(project, version)
+    who = author(identity) if identity else git_identity()
+    texts = [stamped(p.read_text(encoding="utf-8"), who) for p in series]
+    if out.exists() and not out.is_dir():
+        raise PatchError(f"{out}: exists and is not a directory")
+    clash = [p.name for p in series if (out / p.name).exists()]
+    if clash:
+        raise PatchError(f"{out / clash[0]}: already exists; export into an empty directory")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for patch, text in zip(series, texts):
+        (out / patch.name).write_text(text, encoding="utf-8")
+        written.append(out / patch.name)
+    return written

@@ -383,31 +383,114 @@ def write_overview(folder: Path) -> None:
     files.write_text(folder / "README.md", text)
 
 
-def new_test_files(patch_text: str) -> dict[str, str]:
-    """The test files a patch adds (path -> content): the regression tests it carries upstream."""
-    out: dict[str, str] = {}
+_HUNK = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+
+
+def _file_diffs(patch_text: str) -> list[tuple[str, bool, list[str]]]:
+    """Each file a patch touches: (path, whether the patch creates it, its hunks' body lines, each
+    with its ' ', '+' or '-' mark). Hunks are read by their line counts, so what follows the last
+    one (format-patch's signature) is not taken for part of it."""
+    out = []
     for part in re.split(r"(?m)^(?=diff --git )", patch_text)[1:]:
-        match = re.match(r"diff --git a/(\S+) b/\S+\nnew file mode", part)
-        if match is None or not match[1].startswith(("test/", "tests/")):
+        lines = part.splitlines()
+        match = re.match(r"diff --git a/(\S+) b/\S+", lines[0])
+        if match is None:
             continue
-        hunk = part.split("\n@@", 1)[1].split("\n", 1)[1]
-        lines = [line[1:] for line in hunk.splitlines() if line.startswith("+")]
-        out[match[1]] = "\n".join(lines) + "\n"
+        created, body, i = False, [], 1
+        while i < len(lines) and not lines[i].startswith("@@"):
+            created = created or lines[i].startswith("new file mode")
+            i += 1
+        while i < len(lines) and (hunk := _HUNK.match(lines[i])):
+            old, new = int(hunk[1] or 1), int(hunk[2] or 1)
+            i += 1
+            while (old > 0 or new > 0) and i < len(lines):
+                line = lines[i] or " "  # an empty context line may have lost its space
+                old -= line[0] in " -"
+                new -= line[0] in " +"
+                if line[0] != "\\":  # "\ No newline at end of file"
+                    body.append(line)
+                i += 1
+        out.append((match[1], created, body))
     return out
 
 
-def upstream_tests(timeout_s: float = 1800) -> list[dict[str, Any]]:
-    """Each project's series applied here, and the regression tests it adds run against it with
-    pytest in a fresh process; then each test also against the unpatched code, where it must fail."""
+def _added_lines(body: list[str]) -> list[str]:
+    return [line[1:] for line in body if line.startswith("+")]
+
+
+def new_test_files(patch_text: str) -> dict[str, str]:
+    """The test files a patch adds (path -> content): the regression tests it carries upstream."""
+    return {
+        path: "\n".join(_added_lines(body)) + "\n"
+        for path, created, body in _file_diffs(patch_text)
+        if created and path.startswith(("test/", "tests/"))
+    }
+
+
+# An upstream test file a patch may extend with a hunk: the class its test methods go in, and the
+# module-level names that file gives them, imported from where an installed wheel has them (the
+# wheel has no test/ folder, and the upstream file imports its siblings).
+_CPU_REPRO_NAMES = """\
+import contextlib
+import itertools
+import unittest
+
+import torch
+from torch import nn
+from torch._C import FileCheck
+from torch._inductor import config, cpu_vec_isa, metrics
+from torch._inductor.test_case import TestCase
+from torch._inductor.utils import run_and_get_cpp_code
+from torch.nn import functional as F
+"""
+EXTENDED_TEST_FILES = {"test/inductor/test_cpu_repro.py": ("CPUReproTests", _CPU_REPRO_NAMES)}
+
+
+def added_test_modules(patch_text: str) -> dict[str, str]:
+    """For each existing upstream test file a patch adds test methods to, a module that runs just
+    those methods (path -> content): the hunks' added lines, as the body of a class named as the
+    upstream one, under the names that file provides. Its path is the upstream one with `_added`
+    before `.py`. A hunk that also removes lines, or a test file this table does not know, raises
+    ValueError: its tests cannot run outside the upstream checkout."""
+    out: dict[str, str] = {}
+    for path, created, body in _file_diffs(patch_text):
+        if created or not path.startswith(("test/", "tests/")):
+            continue
+        added = _added_lines(body)
+        if not any(line.lstrip().startswith("def test_") for line in added):
+            continue
+        if path not in EXTENDED_TEST_FILES:
+            raise ValueError(f"{path}: the patch adds tests to a file with no shim in verify.EXTENDED_TEST_FILES")
+        if any(line.startswith("-") for line in body):
+            raise ValueError(f"{path}: the patch changes existing lines, not only adds test methods")
+        cls, names = EXTENDED_TEST_FILES[path]
+        head = f"# The test methods a patch adds to upstream's {path}, run outside its checkout.\n"
+        methods = "\n".join(added).strip("\n")
+        out[path.removesuffix(".py") + "_added.py"] = f"{head}{names}\n\nclass {cls}(TestCase):\n{methods}\n"
+    return out
+
+
+def regression_tests(patch_text: str) -> dict[str, str]:
+    """Every test module to run for a patch (path -> content): the test files it adds, and a module
+    for the test methods it adds to existing ones (`added_test_modules`)."""
+    return {**new_test_files(patch_text), **added_test_modules(patch_text)}
+
+
+def upstream_tests(timeout_s: float = 1800, projects: tuple[str, ...] = ("pytorch", "transformers")) -> list[dict[str, Any]]:
+    """Each project's series applied here, and the regression tests it adds (`regression_tests`) run
+    against it with pytest in a fresh process; then each test also against the unpatched code, where
+    it must fail."""
     results = []
     for project, package in (("pytorch", "torch"), ("transformers", "transformers")):
+        if project not in projects:
+            continue
         path = site_package(package)
         try:
             series = patches.release_series(project, patches.detect(project, path).version)
-        except patches.PatchError as exc:
+            tests = {k: v for p in series for k, v in regression_tests(p.read_text(encoding="utf-8")).items()}
+        except (patches.PatchError, ValueError) as exc:
             results.append({"project": project, "error": str(exc)})
             continue
-        tests = {k: v for p in series for k, v in new_test_files(p.read_text(encoding="utf-8")).items()}
         for patched in (True, False):
             with tempfile.TemporaryDirectory() as tmp:
                 for rel, text in tests.items():

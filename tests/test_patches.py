@@ -197,3 +197,76 @@ def test_cli_refuses_in_one_line_with_exit_2_and_writes_nothing(series, tmp_path
 def _dirty(root: Path) -> Path:
     (root / "src/transformers/masking_utils.py").write_text(ORIGINAL + "# local edit\n")
     return root
+
+
+def _header(patch: Path) -> str:
+    """The mail header of a format-patch file: from its first line to the first blank line."""
+    return patch.read_text(encoding="utf-8").split("\n\n", 1)[0]
+
+
+def test_shipped_pytorch_patches_name_no_author():
+    """Whoever sends a patch upstream is its author: the files carry no identity (`export` stamps one)."""
+    shipped = sorted((patches.PATCHES / "pytorch").glob("*/*.patch"))
+    assert shipped
+    for patch in shipped:
+        assert "\nFrom: " not in _header(patch), patch
+
+
+PYTORCH_2_14 = patches.PATCHES / "pytorch" / "2.14.1"
+
+
+@pytest.mark.parametrize("folder", [PYTORCH_2_14, patches.PATCHES / "transformers" / "5.23.0"], ids=["no-author", "had-an-author"])
+def test_stamped_patch_has_exactly_the_given_author(folder):
+    text = sorted(folder.glob("*.patch"))[0].read_text(encoding="utf-8")
+    out = patches.stamped(text, "Ada Lovelace <ada@lovelace.dev>")
+    header, body = out.split("\n\n", 1)
+    assert header.splitlines()[:2] == [text.splitlines()[0], "From: Ada Lovelace <ada@lovelace.dev>"]
+    assert header.count("\nFrom: ") == 1 and "\nSubject: " in header and "\nDate: " in header
+    assert body == text.split("\n\n", 1)[1]  # message and diff untouched
+
+
+@pytest.mark.parametrize(
+    "identity, reason",
+    [
+        ("Seed maintainers <maintainers@users.noreply.h-seed-85a003ad.example>", "example is a reserved domain"),
+        ("A Name <someone@example.com>", "example.com is a reserved domain"),
+        ("A Name <a@host.invalid>", "invalid is a reserved domain"),
+        ("<a@b.dev>", "not of the form"),
+        ("A Name a@b.dev", "not of the form"),
+    ],
+)
+def test_placeholder_or_malformed_authors_are_refused(identity, reason):
+    with pytest.raises(patches.PatchError, match=reason) as info:
+        patches.author(identity)
+    assert "\n" not in str(info.value)
+
+
+def _git_identity_env(monkeypatch, tmp_path: Path, name: str, email: str) -> None:
+    config = tmp_path / "gitconfig"
+    config.write_text(f"[user]\n\tname = {name}\n\temail = {email}\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.chdir(tmp_path)  # outside any repository, so only the global file counts
+
+
+def test_export_stamps_the_git_identity_and_git_am_commits_with_it(series, tmp_path, monkeypatch):
+    _git_identity_env(monkeypatch, tmp_path, "Ada Lovelace", "ada@lovelace.dev")
+    written = patches.export("transformers", "4.57.1", tmp_path / "out")
+    assert [p.name for p in written] == ["0001-fix.patch"]
+    root = _checkout(tmp_path / "repo")
+    _git(root, "am", "--keep-non-patch", *map(str, written))
+    assert _git(root, "log", "-1", "--format=%an <%ae>|%s").strip() == "Ada Lovelace <ada@lovelace.dev>|Fix the mask"
+    assert (root / "src/transformers/masking_utils.py").read_text() == FIXED
+
+
+def test_export_refuses_a_placeholder_git_identity_and_writes_nothing(series, tmp_path, monkeypatch, capsys):
+    from analyzer import cli
+
+    _git_identity_env(monkeypatch, tmp_path, "Seed maintainers", "maintainers@users.noreply.h-seed.example")
+    out = tmp_path / "out"
+    assert cli.main(["export", "--project", "transformers", "--release", "4.57.1", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and "placeholder address" in captured.err
+    assert not out.exists()
+    assert cli.main(["export", "--project", "transformers", "--release", "4.57.1", "--author", "Ada <ada@lovelace.dev>", str(out)]) == 0
+    assert "From: Ada <ada@lovelace.dev>" in (out / "0001-fix.patch").read_text()

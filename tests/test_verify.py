@@ -1,6 +1,10 @@
 """The differential suite's inputs and its results table (the suite itself runs in `nox -s verify`)."""
 from __future__ import annotations
 
+import ast
+import builtins
+import re
+
 import pytest
 
 from analyzer import verify
@@ -55,8 +59,72 @@ def test_each_shipped_patch_carries_a_regression_test_that_compiles():
     for patch in sorted(patches.PATCHES.glob("*/*/*.patch")):
         if patch.parent.parent.name == "candidates":
             continue
-        tests = verify.new_test_files(patch.read_text())
+        tests = verify.regression_tests(patch.read_text())
         assert tests, patch
         for rel, text in tests.items():
             assert rel.startswith(("test/", "tests/")) and "def test_" in text
             compile(text, rel, "exec")
+
+
+def _shipped(project: str, release: str) -> str:
+    from analyzer import patches
+
+    return sorted((patches.PATCHES / project / release).glob("*.patch"))[0].read_text(encoding="utf-8")
+
+
+def _diff_of(patch_text: str, path: str) -> str:
+    return next(p for p in re.split(r"(?m)^(?=diff --git )", patch_text) if p.startswith(f"diff --git a/{path} "))
+
+
+def _free_names(module: ast.Module) -> set[str]:
+    """Names the module reads that nothing in it binds and that are not builtins."""
+    bound = set(dir(builtins))
+    for node in ast.walk(module):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+    read = {n.id for n in ast.walk(module) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return read - bound
+
+
+@pytest.mark.parametrize("release", ["2.13.0", "2.14.1"])
+def test_tests_added_to_cpu_repro_run_in_a_module_of_their_own(release):
+    text = _shipped("pytorch", release)
+    assert verify.new_test_files(text) == {}  # the test is a hunk in the upstream file, not a new file
+    modules = verify.added_test_modules(text)
+    assert list(modules) == ["test/inductor/test_cpu_repro_added.py"]
+    shim = modules["test/inductor/test_cpu_repro_added.py"]
+    tree = ast.parse(shim)
+    classes = [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    assert [(c.name, [b.id for b in c.bases]) for c in classes] == [("CPUReproTests", ["TestCase"])]
+    methods = [n.name for n in classes[0].body if isinstance(n, ast.FunctionDef)]
+    assert methods and all(m.startswith("test_") for m in methods)
+    added = [line[1:] for line in _diff_of(text, "test/inductor/test_cpu_repro.py").splitlines() if line.startswith("+") and not line.startswith("+++")]
+    assert "\n".join(added).strip("\n") in shim  # every added line, in order, nothing else in the class
+    assert _free_names(tree) == set()  # FileCheck, run_and_get_cpp_code, torch... all provided
+
+
+def test_a_signature_after_the_last_hunk_is_not_read_as_test_code():
+    text = _shipped("pytorch", "2.14.1")
+    head, *diffs = re.split(r"(?m)^(?=diff --git )", text)
+    moved = head + "".join(sorted(diffs, key=lambda d: d.startswith("diff --git a/test/"))) + "-- \n2.39.5\n\n"
+    assert moved.rstrip().endswith("2.39.5") and verify.regression_tests(moved) == verify.regression_tests(text)
+
+
+def test_tests_the_shim_cannot_hold_are_refused_in_one_line():
+    text = _shipped("pytorch", "2.14.1")
+    other = text.replace("test/inductor/test_cpu_repro.py", "test/inductor/test_other.py")
+    with pytest.raises(ValueError, match="no shim") as info:
+        verify.added_test_modules(other)
+    assert "\n" not in str(info.value)
+    # the same hunk also removing a line of the upstream file
+    diff = _diff_of(text, "test/inductor/test_cpu_repro.py")
+    changed = diff.replace("\n     common = check_model\n", "\n-    common = check_model\n+    common = check_model\n", 1)
+    assert changed != diff
+    with pytest.raises(ValueError, match="changes existing lines"):
+        verify.added_test_modules(text.replace(diff, changed))
