@@ -407,6 +407,29 @@ def _upstream_tests_line(reports_dir: Path, run: Run, project: str) -> str:
     return f"Its regression test on torch {run.torch}: " + "; ".join(parts) + "."
 
 
+def _runtime_evidence(reports_dir: Path, run: Run) -> str:
+    """What the check after the load costs at runtime, as `python -m analyzer evidence` measured it on
+    this run's versions, or the plain statement that it was not measured (then it is code order)."""
+    path = reports_dir / "evidence" / identity.run_folder_name(run.torch, run.transformers) / "guard_page.json"
+    if not path.is_file():
+        return "Runtime harm was not measured on this release: what is shown is the order of the code."
+    data = files.read_json(path)
+    runs = {r["code"]: r for r in data["runs"]}
+    inputs = data["inputs"]
+    before, after = runs.get("unpatched"), runs.get("patched")
+    if not before:
+        return "Runtime harm was not measured on this release: what is shown is the order of the code."
+    line = (
+        f"At runtime: the same mask called with kv length {inputs['out_of_range_kv']} on a padding mask of length "
+        f"{inputs['mask_length']} that ends right before a guard page (a page mapped without access): "
+        f"{before['outcome']}; eager raises `{before.get('eager_out_of_range', '?')}`."
+    )
+    if after and after.get("out_of_range_call"):
+        error = re.sub(r"^RuntimeError: kernel, \S+, ", "RuntimeError: ", after["out_of_range_call"])
+        line += f" With the check moved before the load (the fix below), the call raises `{error}`."
+    return line
+
+
 def pytorch_issue(run: Run, reports_dir: Path) -> str:
     finding = _key_finding(run) or {}
     source = finding.get("source") or {}
@@ -436,6 +459,8 @@ def pytorch_issue(run: Run, reports_dir: Path) -> str:
         out += ["", _fence(script, "python")]
     if printed:
         out += ["", "### Error logs", "", f"The script above prints, exit {code}:", "", _fence("\n".join(printed))]
+    if run.late and not run.lost:
+        out += ["", _runtime_evidence(reports_dir, run)]
     out += ["", "### Versions", "", *_versions_lines(run)]
     related_ = related("pytorch")
     out += ["", "Related upstream:", "", *_known_lines(related_, why=False)]
