@@ -305,6 +305,40 @@ def cmd_apply(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def cmd_fetch_masking_utils(args: argparse.Namespace) -> int:
+    from . import wheels
+
+    command = f"python -m analyzer fetch-masking-utils --release {args.release} --out {args.out}"
+    try:
+        wheels.check_release(args.release)
+        record = wheels.capture("transformers", args.release, wheels.MASKING_UTILS, Path(args.out), command)
+    except wheels.FetchError as exc:
+        return _error(str(exc))
+    print(f"{args.out}: {', '.join(record['files'])} of transformers {args.release} ({record['wheel']})")
+    return EXIT_CLEAN
+
+
+def cmd_shapes(args: argparse.Namespace) -> int:
+    from . import patches, shapes, wheels
+    from .progress import Progress
+
+    command = f"python -m analyzer shapes --first {args.first} --last {args.last}"
+    try:
+        releases = wheels.releases("transformers", args.first, args.last)
+        if not releases:
+            return _error(f"no transformers release from {args.first} to {args.last} on the index")
+        with Progress("shapes", quiet=args.quiet) as progress:
+            found = shapes.check(releases, progress)
+        written = shapes.write(found, command)
+    except (wheels.FetchError, shapes.ShapeError, patches.PatchError) as exc:
+        return _error(str(exc))
+    for name, manifest in written.items():
+        checked = manifest["checked_on"]
+        span = f"{checked[0]} to {checked[-1]}, {len(checked)} releases" if checked else "no release"
+        print(f"patches/transformers/{name}: {span}")
+    return EXIT_CLEAN
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from . import verify
     from .progress import Progress
@@ -316,10 +350,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     problem = _cannot_run()
     if problem:
         return _error(problem)
+    if args.project and not args.upstream_only:
+        return _error("--project only goes with --upstream-only")
     if args.upstream_only:
         with Progress("verify", quiet=args.quiet) as progress:
             progress("the patches' own regression tests, patched and unpatched")
-            folder = verify.run_upstream(Path(args.reports))
+            folder = verify.run_upstream(Path(args.reports), tuple(args.project or verify.PROJECTS))
         print((folder / "upstream_tests.md").read_text(encoding="utf-8"))
         print(f"written: {folder}")
         return EXIT_CLEAN
@@ -485,11 +521,26 @@ def main(argv: list[str] | None = None) -> int:
     p_apply.add_argument("--reverse", action="store_true", help="undo the series")
     p_apply.set_defaults(func=cmd_apply)
 
+    p_fetch = sub.add_parser("fetch-masking-utils", help="transformers' masking_utils.py and license of one release, from its wheel on PyPI")
+    p_fetch.add_argument("--release", required=True, help="a transformers release, e.g. 5.25.0")
+    p_fetch.add_argument("--out", required=True, help="folder to write (replaced whole), e.g. tests/data/transformers/5.25.0")
+    p_fetch.set_defaults(func=cmd_fetch_masking_utils)
+
+    p_shapes = sub.add_parser("shapes", help="check which transformers series fits each release in a range; write each series.json")
+    p_shapes.add_argument("--first", default="4.53.0", help="first release (default: 4.53.0)")
+    p_shapes.add_argument("--last", required=True, help="last release, e.g. 5.25.0")
+    p_shapes.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    p_shapes.set_defaults(func=cmd_shapes)
+
     p_ver = sub.add_parser("verify", help="apply each patch configuration here and test compiled against eager")
     p_ver.add_argument("--config", action="append", help="unpatched, pytorch, transformers, pytorch+transformers, candidate (repeatable; default: all)")
     p_ver.add_argument("--examples", type=int, default=40, help="hypothesis mask cases per mask kind")
     p_ver.add_argument("--reports", default="reports")
     p_ver.add_argument("--upstream-only", action="store_true", help="only the patches' own regression tests, patched and unpatched")
+    p_ver.add_argument(
+        "--project", action="append", choices=["pytorch", "transformers"],
+        help="with --upstream-only: only this project's tests (repeatable; the others' results already written are kept)",
+    )
     p_ver.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     p_ver.set_defaults(func=cmd_verify)
 

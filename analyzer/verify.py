@@ -396,18 +396,103 @@ def new_test_files(patch_text: str) -> dict[str, str]:
     return out
 
 
-def upstream_tests(timeout_s: float = 1800) -> list[dict[str, Any]]:
-    """Each project's series applied here, and the regression tests it adds run against it with
-    pytest in a fresh process; then each test also against the unpatched code, where it must fail."""
+# An existing upstream test file a patch adds test methods to, with hunks: the class they go in, and
+# the module-level names that file gives them, imported from the installed package (a wheel has no
+# tests/ folder). A hunk that adds no test method (the file's imports) is left out: these names stand in.
+_MASKING_UTILS_TEST_NAMES = """\
+from unittest import TestCase
+
+import torch
+from torch.fx.experimental.proxy_tensor import make_fx
+
+from transformers.masking_utils import (
+    and_masks,
+    causal_mask_function,
+    padding_mask_function,
+    sdpa_mask,
+    sliding_window_causal_mask_function,
+)
+from transformers.testing_utils import slow
+"""
+EXTENDED_TEST_FILES = {"tests/utils/test_masking_utils.py": ("MaskTest", _MASKING_UTILS_TEST_NAMES)}
+
+
+def _file_hunks(patch_text: str) -> list[tuple[str, bool, list[list[str]]]]:
+    """Each file a patch touches: its path, whether the patch creates it, and its hunks, each a list
+    of body lines with their ' ', '+' or '-' mark. Hunks are read by their line counts, so what
+    follows the last one (format-patch's signature) is not taken for part of it."""
+    out = []
+    for part in re.split(r"(?m)^(?=diff --git )", patch_text)[1:]:
+        lines = part.splitlines()
+        path = re.match(r"diff --git a/(\S+) b/\S+", lines[0])
+        created, hunks, i = False, [], 1
+        while i < len(lines) and not lines[i].startswith("@@"):
+            created = created or lines[i].startswith("new file mode")
+            i += 1
+        while i < len(lines) and (header := re.match(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@", lines[i])):
+            old, new, body = int(header[1] or 1), int(header[2] or 1), []
+            i += 1
+            while (old > 0 or new > 0) and i < len(lines):
+                line = lines[i] or " "  # an empty context line may have lost its space
+                old -= line[0] in " -"
+                new -= line[0] in " +"
+                if line[0] != "\\":  # "\ No newline at end of file"
+                    body.append(line)
+                i += 1
+            hunks.append(body)
+        if path:
+            out.append((path[1], created, hunks))
+    return out
+
+
+def added_test_modules(patch_text: str) -> dict[str, str]:
+    """For each existing upstream test file a patch adds test methods to, a module that runs just
+    those methods outside the upstream checkout (path -> content; the upstream path with `_added`
+    before `.py`): the lines added by the hunks that add a `def test_`, as the body of a class named
+    as the upstream one, under the names `EXTENDED_TEST_FILES` gives for that file. Such a hunk that
+    also removes lines, or a file the table does not know, raises ValueError."""
+    out: dict[str, str] = {}
+    for path, created, hunks in _file_hunks(patch_text):
+        if created or not path.startswith(("test/", "tests/")):
+            continue
+        methods = [h for h in hunks if any(line[:1] == "+" and line[1:].lstrip().startswith("def test_") for line in h)]
+        if not methods:
+            continue
+        if path not in EXTENDED_TEST_FILES:
+            raise ValueError(f"{path}: the patch adds tests to a file verify.EXTENDED_TEST_FILES does not know")
+        if any(line[:1] == "-" for hunk in methods for line in hunk):
+            raise ValueError(f"{path}: the patch changes existing lines there, not only adds test methods")
+        cls, names = EXTENDED_TEST_FILES[path]
+        body = "\n".join(line[1:] for hunk in methods for line in hunk if line[:1] == "+").strip("\n")
+        head = f"# The test methods a patch adds to upstream's {path}, run outside its checkout.\n"
+        out[path.removesuffix(".py") + "_added.py"] = f"{head}{names}\n\nclass {cls}(TestCase):\n{body}\n"
+    return out
+
+
+def regression_tests(patch_text: str) -> dict[str, str]:
+    """Every test module to run for a patch (path -> content): the test files it adds, and a module
+    for the test methods it adds to existing ones (`added_test_modules`)."""
+    return {**new_test_files(patch_text), **added_test_modules(patch_text)}
+
+
+PROJECTS = ("pytorch", "transformers")
+
+
+def upstream_tests(timeout_s: float = 1800, projects: tuple[str, ...] = PROJECTS) -> list[dict[str, Any]]:
+    """Each project's series applied here, and the regression tests it adds (`regression_tests`) run
+    against it with pytest in a fresh process; then each test also against the unpatched code, where
+    it must fail."""
     results = []
     for project, package in (("pytorch", "torch"), ("transformers", "transformers")):
+        if project not in projects:
+            continue
         path = site_package(package)
         try:
-            series = patches.release_series(project, patches.detect(project, path).version)
-        except patches.PatchError as exc:
+            series = patches.release_series(project, patches.detect(project, path).version, path)
+            tests = {k: v for p in series for k, v in regression_tests(p.read_text(encoding="utf-8")).items()}
+        except (patches.PatchError, ValueError) as exc:
             results.append({"project": project, "error": str(exc)})
             continue
-        tests = {k: v for p in series for k, v in new_test_files(p.read_text(encoding="utf-8")).items()}
         for patched in (True, False):
             with tempfile.TemporaryDirectory() as tmp:
                 for rel, text in tests.items():
@@ -416,7 +501,8 @@ def upstream_tests(timeout_s: float = 1800) -> list[dict[str, Any]]:
                 cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests]
                 context = patches.applied(project, path) if patched else contextlib.nullcontext()
                 with context:
-                    rc, stdout, _ = procs.run_fresh_cache(cmd, timeout_s, cwd=Path(tmp))
+                    # transformers marks its compile tests slow; here they are the evidence, so they run
+                    rc, stdout, _ = procs.run_fresh_cache(cmd, timeout_s, env={"RUN_SLOW": "1"}, cwd=Path(tmp))
                     tail = (stdout.strip().splitlines() or [""])[-1] if rc is not None else f"timed out after {timeout_s}s"
             results.append({"project": project, "tests": sorted(tests), "patched": patched, "exit_code": rc, "summary": tail})
     return results
@@ -433,13 +519,17 @@ def upstream_table(results: list[dict[str, Any]], env: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_upstream(reports: Path) -> Path:
-    """Only the regression tests of this environment's series; writes `upstream_tests.*`."""
+def run_upstream(reports: Path, projects: tuple[str, ...] = PROJECTS) -> Path:
+    """Only the regression tests of this environment's series; writes `upstream_tests.*`. With some
+    `projects` only, the other projects' results already there are kept."""
     from .analyze import run_folder_name
 
     env = run_folder_name()
     folder = reports / "verify" / env
-    upstream = upstream_tests()
+    previous = files.read_json(folder / "upstream_tests.json") if (folder / "upstream_tests.json").is_file() else []
+    upstream = upstream_tests(projects=projects)
+    kept = [r for r in previous if r["project"] not in projects]
+    upstream = sorted(kept + upstream, key=lambda r: PROJECTS.index(r["project"]))  # stable: patched before unpatched
     files.write_json(folder / "upstream_tests.json", upstream)
     files.write_text(folder / "upstream_tests.md", upstream_table(upstream, env))
     write_overview(reports / "verify")
