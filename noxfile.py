@@ -12,6 +12,7 @@
     nox -s matrix                          the mask scenario on every torch x transformers release, one cell per environment
     nox -s transformers_sources            re-capture the pristine transformers masking_utils.py under tests/data/transformers
     nox -s transformers_shapes             check which transformers series fits each release; rewrite each series.json
+    nox -s bench_builder                   the patched transformers mask builder against the unpatched one, newest release
 """
 from __future__ import annotations
 
@@ -204,6 +205,14 @@ def transformers_shapes(session: nox.Session) -> None:
     fit exactly one; each series.json is rewritten with the releases it fits (about 65 wheels)."""
     session.install("--no-deps", "-e", ".")
     session.run("python", "-m", "analyzer", "shapes", "--first", "4.53.0", "--last", NEWEST_TRANSFORMERS)
+
+
+@nox.session
+def bench_builder(session: nox.Session) -> None:
+    """The SDPA mask builder of the newest transformers with its series against without, in eager
+    (no compile, so the CPU build of torch 2.13.0 serves); the `mask_builder` entry of reports/bench.json."""
+    install(session, "2.13.0", NEWEST_TRANSFORMERS)
+    session.run("python", "-m", "analyzer", "bench", "builder")
 
 
 FIXTURES = [

@@ -202,6 +202,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.what == "scan":
         return _bench_scan(args)
+    if args.what == "builder":
+        return _bench_builder(args)
     problem = _bad_selection(args.scenario, [args.variant]) or _cannot_run()
     if problem:
         return _error(problem)
@@ -236,6 +238,29 @@ def cmd_bench(args: argparse.Namespace) -> int:
         row = entry["minifier"].get(key) or {}
         note = row.get("error") or (f"{row['queries']} queries" if row.get("queries") else "")
         table.add_row(label, f"{row.get('seconds', 0):.0f}", str(row.get("ops")), str(row.get("reproduces")), (note or "")[:70])
+    Console(width=160).print(table)
+    print(f"written: {args.out}")
+    return EXIT_CLEAN
+
+
+def _bench_builder(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import bench, patches
+
+    try:
+        with Console(stderr=True).status("the SDPA mask builder in eager, patched against unpatched, side by side"):
+            entry = bench.run_builder_bench(Path(args.out))
+    except patches.PatchError as exc:  # no series fits the installed transformers
+        return _error(str(exc))
+    versions = entry["machine"]
+    title = f"transformers {versions['transformers']} (series {entry['series']}), torch {versions['torch']}: patched against unpatched, eager"
+    table = Table(title=title)
+    for column in ("measure", "patched s", "unpatched s", "ratio", "same result"):
+        table.add_column(column)
+    for label, f in entry["figures"].items():
+        table.add_row(label, f"{f['patched_s']:.6f}", f"{f['unpatched_s']:.6f}", f"{f['ratio']:.3f}", str(f["same_result"]))
     Console(width=160).print(table)
     print(f"written: {args.out}")
     return EXIT_CLEAN
@@ -546,8 +571,9 @@ def main(argv: list[str] | None = None) -> int:
 
     p_bench = sub.add_parser("bench", help="benchmarks; figures go to reports/bench.json")
     p_bench.add_argument(
-        "what", choices=["minifier", "kernel", "scan", "graphs"],
+        "what", choices=["minifier", "kernel", "builder", "scan", "graphs"],
         help="minifier: ours against PyTorch's minifier on one failure; kernel: the patched mask kernel and builder; "
+        "builder: the patched transformers mask builder against the unpatched one, eager, on this environment; "
         "scan: scan throughput on a large kernel corpus; graphs: analyze time by the tiny model's layer count",
     )
     p_bench.add_argument("--out", default="reports/bench.json")
