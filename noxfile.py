@@ -10,6 +10,9 @@
     nox -s cache_fixtures                  re-capture the Inductor cache folders under tests/data/cache
     nox -s fuzz                            the kernel analysis's property test on 20000 fresh kernels
     nox -s matrix                          the mask scenario on every torch x transformers release, one cell per environment
+    nox -s transformers_sources            re-capture the pristine transformers masking_utils.py under tests/data/transformers
+    nox -s transformers_shapes             check which transformers series fits each release; rewrite each series.json
+    nox -s bench_builder                   the patched transformers mask builder against the unpatched one, newest release
 """
 from __future__ import annotations
 
@@ -181,6 +184,35 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "analyzer", "bench", "kernel")
     session.run("python", "-m", "analyzer", "bench", "scan")  # scan throughput on a large kernel corpus
     session.run("python", "-m", "analyzer", "bench", "graphs")  # analyze time by the tiny model's layer count
+
+
+NEWEST_TRANSFORMERS = "5.25.0"  # the newest transformers release on PyPI; the proposal for main is made against it
+TRANSFORMERS_SOURCES = ["4.53.0", "4.55.4", "4.57.6", "5.0.0", "5.17.0", NEWEST_TRANSFORMERS]
+
+
+@nox.session
+def transformers_sources(session: nox.Session) -> None:
+    """The pristine masking_utils.py (and license) of the transformers releases the tests apply the
+    series to, from each release's wheel on PyPI; capture.json records the wheel and the command."""
+    session.install("--no-deps", "-e", ".")  # pip, git and the standard library are all it needs
+    for release in TRANSFORMERS_SOURCES:
+        session.run("python", "-m", "analyzer", "fetch-masking-utils", "--release", release, "--out", f"tests/data/transformers/{release}")
+
+
+@nox.session
+def transformers_shapes(session: nox.Session) -> None:
+    """Every transformers release from 4.53.0 to the newest against every shipped series: each must
+    fit exactly one; each series.json is rewritten with the releases it fits (about 65 wheels)."""
+    session.install("--no-deps", "-e", ".")
+    session.run("python", "-m", "analyzer", "shapes", "--first", "4.53.0", "--last", NEWEST_TRANSFORMERS)
+
+
+@nox.session
+def bench_builder(session: nox.Session) -> None:
+    """The SDPA mask builder of the newest transformers with its series against without, in eager
+    (no compile, so the CPU build of torch 2.13.0 serves); the `mask_builder` entry of reports/bench.json."""
+    install(session, "2.13.0", NEWEST_TRANSFORMERS)
+    session.run("python", "-m", "analyzer", "bench", "builder")
 
 
 FIXTURES = [

@@ -260,9 +260,10 @@ def _mask_inputs(batch: int, q_length: int, kv_length: int) -> tuple:
     return mask, kv_length - q_length, q_length, kv_length
 
 
-def _patched_masking_utils(tf_dir: Path, tmp: Path) -> Any:
-    """The installed masking_utils with this project's transformers series applied, loaded beside
-    the original as `transformers.masking_utils_patched`: both timed in one process."""
+def _patched_masking_utils(tf_dir: Path, tmp: Path) -> tuple[Any, str]:
+    """The installed masking_utils with the transformers series that fits it applied, loaded beside
+    the original as `transformers.masking_utils_patched` (both timed in one process), and the
+    series' folder name."""
     import importlib.util
     import shutil
 
@@ -270,23 +271,61 @@ def _patched_masking_utils(tf_dir: Path, tmp: Path) -> Any:
     copy.mkdir()
     for name in ("__init__.py", "masking_utils.py"):
         shutil.copy2(tf_dir / name, copy / name)
-    patches.apply("transformers", copy)
+    _, applied = patches.apply("transformers", copy)
     spec = importlib.util.spec_from_file_location("transformers.masking_utils_patched", copy / "masking_utils.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
-    return module
+    return module, applied[0].parent.name
+
+
+def builder_figures() -> tuple[dict[str, Any], str]:
+    """The installed transformers' SDPA mask builder against the same builder with this project's
+    series applied, in eager mode, timed side by side in this process (`_paired_seconds`) on the
+    `MASK_SHAPES` with a left-padded row: seconds, the ratio patched/unpatched, and whether both
+    give the same mask. On 5.x both of `sdpa_mask`'s paths (broadcast, the default, and vmap); on
+    4.x `sdpa_mask_recent_torch` (vmap only). Also the name of the series applied."""
+    import torch
+    from transformers import masking_utils
+
+    from . import verify
+
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        patched, series = _patched_masking_utils(verify.site_package("transformers"), Path(tmp))
+        major = verify._major()
+        for use_vmap in (False, True) if major >= 5 else (True,):
+            for label, shape in MASK_SHAPES.items():
+                mask, q_offset, q_length, kv_length = _mask_inputs(*shape)
+
+                def run(module: Any) -> Any:
+                    if major >= 5:
+                        return module.sdpa_mask(
+                            batch_size=mask.shape[0], q_length=q_length, kv_length=kv_length, q_offset=q_offset,
+                            attention_mask=mask, allow_is_causal_skip=False, use_vmap=use_vmap,
+                        )
+                    return module.sdpa_mask_recent_torch(
+                        batch_size=mask.shape[0], cache_position=torch.arange(q_length) + q_offset, kv_length=kv_length,
+                        attention_mask=mask, allow_is_causal_skip=False,
+                    )
+
+                old, new = _paired_seconds(lambda: run(masking_utils), lambda: run(patched))
+                path = "" if major < 5 else (", vmap" if use_vmap else ", broadcast")
+                figures[f"eager transformers{path}, {label}"] = {
+                    "unpatched_s": old, "patched_s": new, "ratio": round(new / old, 3),
+                    "same_result": bool(torch.equal(run(masking_utils), run(patched))),
+                }
+    return figures, series
 
 
 def kernel_child(out: Path) -> int:
     """Inside a child whose torch carries this project's patch: the compiled mask with its bounds
     check against the same mask compiled with the check off; then the patched eager builder
-    against the unpatched one."""
+    against the unpatched one (`builder_figures`)."""
     import torch
     import torch._inductor.config as inductor_config
-    from transformers import masking_utils
 
-    from . import scenarios, torchglue, verify
+    from . import scenarios, torchglue
 
     figures: dict[str, Any] = {}
     build = scenarios._mask_builder(use_vmap=True)
@@ -301,30 +340,19 @@ def kernel_child(out: Path) -> int:
         figures[f"compiled, {label}"] = {
             "patched_check_s": with_check, "assert_off_s": without, "ratio": round(with_check / without, 3), "same_result": same
         }
-    with tempfile.TemporaryDirectory() as tmp:
-        patched = _patched_masking_utils(verify.site_package("transformers"), Path(tmp))
-        major = verify._major()
-        for label, shape in MASK_SHAPES.items():
-            mask, q_offset, q_length, kv_length = _mask_inputs(*shape)
-
-            def run(module: Any) -> Any:
-                if major >= 5:
-                    return module.sdpa_mask(
-                        batch_size=mask.shape[0], q_length=q_length, kv_length=kv_length, q_offset=q_offset,
-                        attention_mask=mask, allow_is_causal_skip=False,
-                    )
-                return module.sdpa_mask_recent_torch(
-                    batch_size=mask.shape[0], cache_position=torch.arange(q_length) + q_offset, kv_length=kv_length,
-                    attention_mask=mask, allow_is_causal_skip=False,
-                )
-
-            old, new = _paired_seconds(lambda: run(masking_utils), lambda: run(patched))
-            figures[f"eager transformers, {label}"] = {
-                "unpatched_s": old, "patched_s": new, "ratio": round(new / old, 3),
-                "same_result": bool(torch.equal(run(masking_utils), run(patched))),
-            }
+    figures.update(builder_figures()[0])
     files.write_json(out, figures)
     return 0
+
+
+def run_builder_bench(out_path: Path) -> dict[str, Any]:
+    """`bench builder`: `builder_figures` on this environment's torch and transformers, no compile
+    and no PyTorch patch; the entry `mask_builder` of bench.json carries its own machine and versions
+    (the file's top-level `machine` belongs to the other entries)."""
+    figures, series = builder_figures()
+    entry = {"goal": "ratio <= 1.0 (the patched builder is no slower in eager)", "series": series, "machine": machine(), "figures": figures}
+    files.update_json(out_path, lambda bench: bench.update(mask_builder=entry))
+    return entry
 
 
 def run_kernel_bench(out_path: Path) -> dict[str, Any]:

@@ -213,6 +213,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.what == "scan":
         return _bench_scan(args)
+    if args.what == "builder":
+        return _bench_builder(args)
     problem = _bad_selection(args.scenario, [args.variant]) or _cannot_run()
     if problem:
         return _error(problem)
@@ -247,6 +249,29 @@ def cmd_bench(args: argparse.Namespace) -> int:
         row = entry["minifier"].get(key) or {}
         note = row.get("error") or (f"{row['queries']} queries" if row.get("queries") else "")
         table.add_row(label, f"{row.get('seconds', 0):.0f}", str(row.get("ops")), str(row.get("reproduces")), (note or "")[:70])
+    Console(width=160).print(table)
+    print(f"written: {args.out}")
+    return EXIT_CLEAN
+
+
+def _bench_builder(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import bench, patches
+
+    try:
+        with Console(stderr=True).status("the SDPA mask builder in eager, patched against unpatched, side by side"):
+            entry = bench.run_builder_bench(Path(args.out))
+    except patches.PatchError as exc:  # no series fits the installed transformers
+        return _error(str(exc))
+    versions = entry["machine"]
+    title = f"transformers {versions['transformers']} (series {entry['series']}), torch {versions['torch']}: patched against unpatched, eager"
+    table = Table(title=title)
+    for column in ("measure", "patched s", "unpatched s", "ratio", "same result"):
+        table.add_column(column)
+    for label, f in entry["figures"].items():
+        table.add_row(label, f"{f['patched_s']:.6f}", f"{f['unpatched_s']:.6f}", f"{f['ratio']:.3f}", str(f["same_result"]))
     Console(width=160).print(table)
     print(f"written: {args.out}")
     return EXIT_CLEAN
@@ -346,6 +371,40 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def cmd_fetch_masking_utils(args: argparse.Namespace) -> int:
+    from . import wheels
+
+    command = f"python -m analyzer fetch-masking-utils --release {args.release} --out {args.out}"
+    try:
+        wheels.check_release(args.release)
+        record = wheels.capture("transformers", args.release, wheels.MASKING_UTILS, Path(args.out), command)
+    except wheels.FetchError as exc:
+        return _error(str(exc))
+    print(f"{args.out}: {', '.join(record['files'])} of transformers {args.release} ({record['wheel']})")
+    return EXIT_CLEAN
+
+
+def cmd_shapes(args: argparse.Namespace) -> int:
+    from . import patches, shapes, wheels
+    from .progress import Progress
+
+    command = f"python -m analyzer shapes --first {args.first} --last {args.last}"
+    try:
+        releases = wheels.releases("transformers", args.first, args.last)
+        if not releases:
+            return _error(f"no transformers release from {args.first} to {args.last} on the index")
+        with Progress("shapes", quiet=args.quiet) as progress:
+            found = shapes.check(releases, progress)
+        written = shapes.write(found, command)
+    except (wheels.FetchError, shapes.ShapeError, patches.PatchError) as exc:
+        return _error(str(exc))
+    for name, manifest in written.items():
+        checked = manifest["checked_on"]
+        span = f"{checked[0]} to {checked[-1]}, {len(checked)} releases" if checked else "no release"
+        print(f"patches/transformers/{name}: {span}")
+    return EXIT_CLEAN
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from . import verify
     from .progress import Progress
@@ -357,10 +416,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     problem = _cannot_run()
     if problem:
         return _error(problem)
+    if args.project and not args.upstream_only:
+        return _error("--project only goes with --upstream-only")
     if args.upstream_only:
         with Progress("verify", quiet=args.quiet) as progress:
             progress("the patches' own regression tests, patched and unpatched")
-            folder = verify.run_upstream(Path(args.reports))
+            folder = verify.run_upstream(Path(args.reports), tuple(args.project or verify.PROJECTS))
         print((folder / "upstream_tests.md").read_text(encoding="utf-8"))
         print(f"written: {folder}")
         return EXIT_CLEAN
@@ -555,19 +616,34 @@ def main(argv: list[str] | None = None) -> int:
     p_export.add_argument("--author", help="'Name <email>' (default: git config user.name and user.email)")
     p_export.add_argument("out", help="directory to write the stamped patches into")
     p_export.set_defaults(func=cmd_export)
+    p_fetch = sub.add_parser("fetch-masking-utils", help="transformers' masking_utils.py and license of one release, from its wheel on PyPI")
+    p_fetch.add_argument("--release", required=True, help="a transformers release, e.g. 5.25.0")
+    p_fetch.add_argument("--out", required=True, help="folder to write (replaced whole), e.g. tests/data/transformers/5.25.0")
+    p_fetch.set_defaults(func=cmd_fetch_masking_utils)
+
+    p_shapes = sub.add_parser("shapes", help="check which transformers series fits each release in a range; write each series.json")
+    p_shapes.add_argument("--first", default="4.53.0", help="first release (default: 4.53.0)")
+    p_shapes.add_argument("--last", required=True, help="last release, e.g. 5.25.0")
+    p_shapes.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    p_shapes.set_defaults(func=cmd_shapes)
 
     p_ver = sub.add_parser("verify", help="apply each patch configuration here and test compiled against eager")
     p_ver.add_argument("--config", action="append", help="unpatched, pytorch, transformers, pytorch+transformers, candidate (repeatable; default: all)")
     p_ver.add_argument("--examples", type=int, default=40, help="hypothesis mask cases per mask kind")
     p_ver.add_argument("--reports", default="reports")
     p_ver.add_argument("--upstream-only", action="store_true", help="only the patches' own regression tests, patched and unpatched")
+    p_ver.add_argument(
+        "--project", action="append", choices=["pytorch", "transformers"],
+        help="with --upstream-only: only this project's tests (repeatable; the others' results already written are kept)",
+    )
     p_ver.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     p_ver.set_defaults(func=cmd_verify)
 
     p_bench = sub.add_parser("bench", help="benchmarks; figures go to reports/bench.json")
     p_bench.add_argument(
-        "what", choices=["minifier", "kernel", "scan", "graphs"],
+        "what", choices=["minifier", "kernel", "builder", "scan", "graphs"],
         help="minifier: ours against PyTorch's minifier on one failure; kernel: the patched mask kernel and builder; "
+        "builder: the patched transformers mask builder against the unpatched one, eager, on this environment; "
         "scan: scan throughput on a large kernel corpus; graphs: analyze time by the tiny model's layer count",
     )
     p_bench.add_argument("--out", default="reports/bench.json")

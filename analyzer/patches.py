@@ -1,7 +1,17 @@
 """Apply this project's upstream patches to a user's transformers or PyTorch: a git checkout or an
 installed package directory. Every step checks before it writes, so a refusal leaves the tree as
-it was: the version must have a patch series, the files it touches must be clean, the series must
-not be applied already, and `git apply --check` must accept all of it before anything is written.
+it was: a series must fit the tree, the files it touches must be clean, the series must not be
+applied already, and `git apply --check` must accept all of it before anything is written.
+
+Which series fits a tree:
+- PyTorch keeps one series per release, in `patches/pytorch/<release>/`: the series of the tree's
+  exact release, or none.
+- transformers keeps one series per *shape* of the code it changes, in
+  `patches/transformers/<first>-<last>/` (the releases it was checked on, listed in the folder's
+  `series.json`): the first series, in the order of their first release, whose changes to the
+  package (`src/transformers/...`) `git apply --check` accepts on the tree, whatever its version
+  says. A release no series was checked on is patched when its code has a known shape, and refused
+  in one line naming the shapes when it has none.
 
 The shipped patches name no author: whoever sends one upstream is its author. `export` writes a
 release's series with the sender's identity (from `git config`, or given) as the `From:` header,
@@ -11,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
 import re
 import subprocess
@@ -79,11 +90,76 @@ def detect(project: str, path: Path) -> Target:
     raise PatchError(f"{path}: neither a {project} git checkout nor an installed {expected} package directory")
 
 
-def release_series(project: str, version: str) -> list[Path]:
+# how each project's series are chosen: by the tree's exact release, or by which one applies to it
+BY_RELEASE, BY_SHAPE = "release", "shape"
+SELECTION = {"pytorch": BY_RELEASE, "transformers": BY_SHAPE}
+MANIFEST = "series.json"  # in a shape's folder: the releases the series was checked on
+_SERIES_NAME = re.compile(r"(?P<first>\d+\.\d+(?:\.\d+)?)(?:-(?P<last>\d+\.\d+(?:\.\d+)?))?")
+
+
+def series_key(name: str) -> tuple[int, ...]:
+    """The order of series folders: `2.8.0` < `2.10.0`, `4.53-4.57` < `5.0-5.3` < `5.4-5.19`, by the
+    first release each names (then the last); a folder named otherwise is not a series."""
+    match = _SERIES_NAME.fullmatch(name)
+    if match is None:
+        raise PatchError(f"{name!r} is not a series folder name (a release, or <first>-<last>)")
+    last = match["last"] or match["first"]
+    return (*(int(x) for x in match["first"].split(".")), -1, *(int(x) for x in last.split(".")))
+
+
+def series_folders(project: str) -> list[Path]:
+    """Every series folder of `project` that holds patches, in `series_key` order."""
+    root = PATCHES / project
+    found = [d for d in root.iterdir() if d.is_dir() and any(d.glob("*.patch"))] if root.is_dir() else []
+    return sorted(found, key=lambda d: series_key(d.name))
+
+
+def _patches_in(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.patch"))
+
+
+def checked_on(folder: Path) -> list[str]:
+    """The releases a shape's series was checked on, from its `series.json` (empty without one)."""
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        return []
+    return list(json.loads(manifest.read_text(encoding="utf-8")).get("checked_on", []))
+
+
+def known_series(project: str) -> str:
+    """`4.53-4.57 (checked on 4.53.0 to 4.57.6, 21 releases), ...`: what a refusal names."""
+    parts = []
+    for folder in series_folders(project):
+        releases = checked_on(folder)
+        if releases:
+            span = releases[0] if len(releases) == 1 else f"{releases[0]} to {releases[-1]}, {len(releases)} releases"
+            parts.append(f"{folder.name} (checked on {span})")
+        else:
+            parts.append(folder.name)
+    return ", ".join(parts) or "none"
+
+
+def release_series(project: str, version: str, tree: Path | None = None) -> list[Path]:
+    """The series for `version` of `project`, as `apply` would choose it.
+
+    With `tree` (a checkout or installed package of that version), the series that fits it (see the
+    module's docstring), found with `git apply --check` there. Without one, from what is recorded:
+    the folder named after the release (PyTorch), or the shape whose `series.json` lists it
+    (transformers). Raises PatchError, in one line, when there is none."""
+    if tree is not None:
+        return _select(detect(project, tree))
+    if SELECTION.get(project) == BY_SHAPE:
+        for folder in series_folders(project):
+            if version in checked_on(folder):
+                return _patches_in(folder)
+        raise PatchError(
+            f"no {project} series was checked on release {version} (known shapes: {known_series(project)}); "
+            f"`apply` checks which one fits an actual tree"
+        )
     folder = PATCHES / project / version
-    found = sorted(folder.glob("*.patch")) if folder.is_dir() else []
+    found = _patches_in(folder) if folder.is_dir() else []
     if not found:
-        have = sorted(p.name for p in (PATCHES / project).iterdir() if p.is_dir()) if (PATCHES / project).is_dir() else []
+        have = [d.name for d in series_folders(project)]
         raise PatchError(f"no {project} patch for release {version} (patches exist for: {', '.join(have) or 'none'})")
     return found
 
@@ -138,36 +214,107 @@ def _check_clean(target: Target, patches: list[Path]) -> None:
         raise PatchError(f"{target.root}: uncommitted changes in {dirty}; commit or stash them first")
 
 
+def _cut(target: Target, patches: list[Path], tmp: Path, prefix: str) -> list[Path]:
+    """The series cut down to the files under `prefix` (written to `tmp`), or the series itself when
+    nothing is cut: what `git apply` is given."""
+    if not prefix:
+        return patches
+    out = []
+    for index, patch in enumerate(patches):
+        cut = tmp / f"{index:03d}-{patch.parent.name}-{patch.name}"
+        cut.write_text(package_only(patch.read_text(encoding="utf-8"), prefix), encoding="utf-8")
+        out.append(cut)
+    return out
+
+
+def _accepts(target: Target, patches: list[Path], reverse: bool = False) -> subprocess.CompletedProcess:
+    """`git apply --check` of the package part of `patches` on the tree (reversed: of their undoing)."""
+    with tempfile.TemporaryDirectory(prefix="analyzer-select-") as tmp:
+        cut = _cut(target, patches, Path(tmp), PACKAGE_IN_CHECKOUT[target.project] + "/")
+        ordered = list(reversed(cut)) if reverse else cut
+        return _git(target, *_apply_args(target, ordered, "--check", *(["-R"] if reverse else [])))
+
+
+def _candidates(target: Target) -> list[Path]:
+    """Every patch of every series that may fit `target`: the release's own (PyTorch; refused in one
+    line when there is none), or every shape's (transformers)."""
+    if SELECTION.get(target.project) != BY_SHAPE:
+        return release_series(target.project, target.version)
+    return [p for folder in series_folders(target.project) for p in _patches_in(folder)]
+
+
+def fits(target: Target, folder: Path) -> bool:
+    """Whether `git apply --check` accepts the package part of the series in `folder` on the tree."""
+    return _accepts(target, _patches_in(folder)).returncode == 0
+
+
+def package_files(project: str) -> list[str]:
+    """The package files (relative to the package, e.g. `masking_utils.py`) any shipped series changes."""
+    prefix = PACKAGE_IN_CHECKOUT[project] + "/"
+    touched = {f for d in series_folders(project) for p in _patches_in(d) for f in touched_files(p)}
+    return sorted(f[len(prefix):] for f in touched if f.startswith(prefix))
+
+
+def _select(target: Target, reverse: bool = False) -> list[Path]:
+    """The series that fits `target` (see the module's docstring); reversing, the one applied there.
+
+    PyTorch: the release's own series, which `apply` then checks in full. transformers: the first
+    shape whose package part `git apply --check` accepts (forward, or reversed when reversing); with
+    none, a tree that holds one already is "already applied", any other is refused naming the shapes."""
+    if SELECTION.get(target.project) != BY_SHAPE:
+        return release_series(target.project, target.version)
+    folders = series_folders(target.project)
+    for folder in folders:
+        if _accepts(target, _patches_in(folder), reverse).returncode == 0:
+            return _patches_in(folder)
+    if reverse:
+        raise PatchError(
+            f"the {target.project} series is not applied, so it cannot be reversed: {target.root} holds the changes of "
+            f"none of the known shapes ({known_series(target.project)})"
+        )
+    for folder in folders:
+        if _accepts(target, _patches_in(folder), reverse=True).returncode == 0:
+            raise PatchError(f"{target.root}: the {target.project} {folder.name} series is already applied")
+    raise PatchError(
+        f"no {target.project} patch series applies to {target.root} (release {target.version}); its masking code has "
+        f"none of the known shapes: {known_series(target.project)}"
+    )
+
+
+def _name(project: str, shipped: list[Path], target: Target) -> str:
+    """How a message names the series: `pytorch 2.8.0`, `transformers 5.4-5.19`."""
+    folder = shipped[0].parent
+    return f"{project} {folder.name}" if folder.parent == PATCHES / project else f"{project} {target.version}"
+
+
 def apply(
     project: str, path: Path, check_only: bool = False, reverse: bool = False, series: list[Path] | None = None
 ) -> tuple[Target, list[Path]]:
     """Check the whole series, then apply (or reverse) it; raise PatchError and write nothing on any problem.
 
-    `series` overrides the release's own (a candidate under evaluation)."""
+    The series is the one that fits the tree (`release_series` with the tree); `series` overrides it
+    (a candidate under evaluation)."""
     target = detect(project, path)
-    shipped = series or release_series(project, target.version)
+    if not reverse and not series:  # a local edit must be refused as such, not taken for an unknown shape
+        _check_clean(target, _candidates(target))
+    shipped = series or _select(target, reverse)
+    name = _name(project, shipped, target)
     with tempfile.TemporaryDirectory(prefix="analyzer-apply-") as tmp:
-        patches = shipped
-        if target.kind == "installed":
-            patches = []
-            for patch in shipped:
-                cut = Path(tmp) / patch.name
-                cut.write_text(package_only(patch.read_text(encoding="utf-8"), target.include), encoding="utf-8")
-                patches.append(cut)
+        patches = _cut(target, shipped, Path(tmp), target.include)
         ordered = list(reversed(patches)) if reverse else patches
         direction = ["-R"] if reverse else []
         if not reverse and _git(target, *_apply_args(target, list(reversed(patches)), "--check", "-R")).returncode == 0:
-            raise PatchError(f"{target.root}: the {project} {target.version} series is already applied")
+            raise PatchError(f"{target.root}: the {name} series is already applied")
         if not reverse:  # a tree to be reversed holds the series' own changes, committed or not
             _check_clean(target, shipped)
         checked = _git(target, *_apply_args(target, ordered, "--check", *direction))
         if checked.returncode != 0:
             what = "is not applied, so it cannot be reversed" if reverse else "does not apply"
-            raise PatchError(f"the {project} {target.version} series {what} to {target.root}: {_first_line(checked.stderr)}")
+            raise PatchError(f"the {name} series {what} to {target.root}: {_first_line(checked.stderr)}")
         if not check_only:
             result = _git(target, *_apply_args(target, ordered, *direction))
             if result.returncode != 0:  # git apply is atomic: nothing was written
-                raise PatchError(f"the {project} {target.version} series failed on {target.root}: {_first_line(result.stderr)}")
+                raise PatchError(f"the {name} series failed on {target.root}: {_first_line(result.stderr)}")
     return target, list(reversed(shipped)) if reverse else shipped
 
 

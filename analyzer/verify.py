@@ -383,53 +383,10 @@ def write_overview(folder: Path) -> None:
     files.write_text(folder / "README.md", text)
 
 
-_HUNK = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
-
-
-def _file_diffs(patch_text: str) -> list[tuple[str, bool, list[str]]]:
-    """Each file a patch touches: (path, whether the patch creates it, its hunks' body lines, each
-    with its ' ', '+' or '-' mark). Hunks are read by their line counts, so what follows the last
-    one (format-patch's signature) is not taken for part of it."""
-    out = []
-    for part in re.split(r"(?m)^(?=diff --git )", patch_text)[1:]:
-        lines = part.splitlines()
-        match = re.match(r"diff --git a/(\S+) b/\S+", lines[0])
-        if match is None:
-            continue
-        created, body, i = False, [], 1
-        while i < len(lines) and not lines[i].startswith("@@"):
-            created = created or lines[i].startswith("new file mode")
-            i += 1
-        while i < len(lines) and (hunk := _HUNK.match(lines[i])):
-            old, new = int(hunk[1] or 1), int(hunk[2] or 1)
-            i += 1
-            while (old > 0 or new > 0) and i < len(lines):
-                line = lines[i] or " "  # an empty context line may have lost its space
-                old -= line[0] in " -"
-                new -= line[0] in " +"
-                if line[0] != "\\":  # "\ No newline at end of file"
-                    body.append(line)
-                i += 1
-        out.append((match[1], created, body))
-    return out
-
-
-def _added_lines(body: list[str]) -> list[str]:
-    return [line[1:] for line in body if line.startswith("+")]
-
-
-def new_test_files(patch_text: str) -> dict[str, str]:
-    """The test files a patch adds (path -> content): the regression tests it carries upstream."""
-    return {
-        path: "\n".join(_added_lines(body)) + "\n"
-        for path, created, body in _file_diffs(patch_text)
-        if created and path.startswith(("test/", "tests/"))
-    }
-
-
-# An upstream test file a patch may extend with a hunk: the class its test methods go in, and the
-# module-level names that file gives them, imported from where an installed wheel has them (the
-# wheel has no test/ folder, and the upstream file imports its siblings).
+# An existing upstream test file a patch adds test methods to, with hunks: the class they go in, and
+# the module-level names that file gives them, imported from the installed package (a wheel has no
+# test/ or tests/ folder, and the upstream file imports its siblings). A hunk that adds no test
+# method (the file's imports) is left out: these names stand in.
 _CPU_REPRO_NAMES = """\
 import contextlib
 import itertools
@@ -443,30 +400,85 @@ from torch._inductor.test_case import TestCase
 from torch._inductor.utils import run_and_get_cpp_code
 from torch.nn import functional as F
 """
-EXTENDED_TEST_FILES = {"test/inductor/test_cpu_repro.py": ("CPUReproTests", _CPU_REPRO_NAMES)}
+_MASKING_UTILS_TEST_NAMES = """\
+from unittest import TestCase
+
+import torch
+from torch.fx.experimental.proxy_tensor import make_fx
+
+from transformers.masking_utils import (
+    and_masks,
+    causal_mask_function,
+    padding_mask_function,
+    sdpa_mask,
+    sliding_window_causal_mask_function,
+)
+from transformers.testing_utils import slow
+"""
+EXTENDED_TEST_FILES = {
+    "test/inductor/test_cpu_repro.py": ("CPUReproTests", _CPU_REPRO_NAMES),
+    "tests/utils/test_masking_utils.py": ("MaskTest", _MASKING_UTILS_TEST_NAMES),
+}
+
+
+def _file_hunks(patch_text: str) -> list[tuple[str, bool, list[list[str]]]]:
+    """Each file a patch touches: its path, whether the patch creates it, and its hunks, each a list
+    of body lines with their ' ', '+' or '-' mark. Hunks are read by their line counts, so what
+    follows the last one (format-patch's signature) is not taken for part of it."""
+    out = []
+    for part in re.split(r"(?m)^(?=diff --git )", patch_text)[1:]:
+        lines = part.splitlines()
+        path = re.match(r"diff --git a/(\S+) b/\S+", lines[0])
+        created, hunks, i = False, [], 1
+        while i < len(lines) and not lines[i].startswith("@@"):
+            created = created or lines[i].startswith("new file mode")
+            i += 1
+        while i < len(lines) and (header := re.match(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@", lines[i])):
+            old, new, body = int(header[1] or 1), int(header[2] or 1), []
+            i += 1
+            while (old > 0 or new > 0) and i < len(lines):
+                line = lines[i] or " "  # an empty context line may have lost its space
+                old -= line[0] in " -"
+                new -= line[0] in " +"
+                if line[0] != "\\":  # "\ No newline at end of file"
+                    body.append(line)
+                i += 1
+            hunks.append(body)
+        if path:
+            out.append((path[1], created, hunks))
+    return out
+
+def new_test_files(patch_text: str) -> dict[str, str]:
+    """The test files a patch adds (path -> content): the regression tests it carries upstream."""
+    return {
+        path: "\n".join(line[1:] for hunk in hunks for line in hunk if line[:1] == "+") + "\n"
+        for path, created, hunks in _file_hunks(patch_text)
+        if created and path.startswith(("test/", "tests/"))
+    }
+
 
 
 def added_test_modules(patch_text: str) -> dict[str, str]:
     """For each existing upstream test file a patch adds test methods to, a module that runs just
-    those methods (path -> content): the hunks' added lines, as the body of a class named as the
-    upstream one, under the names that file provides. Its path is the upstream one with `_added`
-    before `.py`. A hunk that also removes lines, or a test file this table does not know, raises
-    ValueError: its tests cannot run outside the upstream checkout."""
+    those methods outside the upstream checkout (path -> content; the upstream path with `_added`
+    before `.py`): the lines added by the hunks that add a `def test_`, as the body of a class named
+    as the upstream one, under the names `EXTENDED_TEST_FILES` gives for that file. Such a hunk that
+    also removes lines, or a file the table does not know, raises ValueError."""
     out: dict[str, str] = {}
-    for path, created, body in _file_diffs(patch_text):
+    for path, created, hunks in _file_hunks(patch_text):
         if created or not path.startswith(("test/", "tests/")):
             continue
-        added = _added_lines(body)
-        if not any(line.lstrip().startswith("def test_") for line in added):
+        methods = [h for h in hunks if any(line[:1] == "+" and line[1:].lstrip().startswith("def test_") for line in h)]
+        if not methods:
             continue
         if path not in EXTENDED_TEST_FILES:
-            raise ValueError(f"{path}: the patch adds tests to a file with no shim in verify.EXTENDED_TEST_FILES")
-        if any(line.startswith("-") for line in body):
-            raise ValueError(f"{path}: the patch changes existing lines, not only adds test methods")
+            raise ValueError(f"{path}: the patch adds tests to a file verify.EXTENDED_TEST_FILES does not know")
+        if any(line[:1] == "-" for hunk in methods for line in hunk):
+            raise ValueError(f"{path}: the patch changes existing lines there, not only adds test methods")
         cls, names = EXTENDED_TEST_FILES[path]
+        body = "\n".join(line[1:] for hunk in methods for line in hunk if line[:1] == "+").strip("\n")
         head = f"# The test methods a patch adds to upstream's {path}, run outside its checkout.\n"
-        methods = "\n".join(added).strip("\n")
-        out[path.removesuffix(".py") + "_added.py"] = f"{head}{names}\n\nclass {cls}(TestCase):\n{methods}\n"
+        out[path.removesuffix(".py") + "_added.py"] = f"{head}{names}\n\nclass {cls}(TestCase):\n{body}\n"
     return out
 
 
@@ -476,7 +488,10 @@ def regression_tests(patch_text: str) -> dict[str, str]:
     return {**new_test_files(patch_text), **added_test_modules(patch_text)}
 
 
-def upstream_tests(timeout_s: float = 1800, projects: tuple[str, ...] = ("pytorch", "transformers")) -> list[dict[str, Any]]:
+PROJECTS = ("pytorch", "transformers")
+
+
+def upstream_tests(timeout_s: float = 1800, projects: tuple[str, ...] = PROJECTS) -> list[dict[str, Any]]:
     """Each project's series applied here, and the regression tests it adds (`regression_tests`) run
     against it with pytest in a fresh process; then each test also against the unpatched code, where
     it must fail."""
@@ -486,7 +501,7 @@ def upstream_tests(timeout_s: float = 1800, projects: tuple[str, ...] = ("pytorc
             continue
         path = site_package(package)
         try:
-            series = patches.release_series(project, patches.detect(project, path).version)
+            series = patches.release_series(project, patches.detect(project, path).version, path)
             tests = {k: v for p in series for k, v in regression_tests(p.read_text(encoding="utf-8")).items()}
         except (patches.PatchError, ValueError) as exc:
             results.append({"project": project, "error": str(exc)})
@@ -499,7 +514,8 @@ def upstream_tests(timeout_s: float = 1800, projects: tuple[str, ...] = ("pytorc
                 cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests]
                 context = patches.applied(project, path) if patched else contextlib.nullcontext()
                 with context:
-                    rc, stdout, _ = procs.run_fresh_cache(cmd, timeout_s, cwd=Path(tmp))
+                    # transformers marks its compile tests slow; here they are the evidence, so they run
+                    rc, stdout, _ = procs.run_fresh_cache(cmd, timeout_s, env={"RUN_SLOW": "1"}, cwd=Path(tmp))
                     tail = (stdout.strip().splitlines() or [""])[-1] if rc is not None else f"timed out after {timeout_s}s"
             results.append({"project": project, "tests": sorted(tests), "patched": patched, "exit_code": rc, "summary": tail})
     return results
@@ -516,13 +532,17 @@ def upstream_table(results: list[dict[str, Any]], env: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_upstream(reports: Path) -> Path:
-    """Only the regression tests of this environment's series; writes `upstream_tests.*`."""
+def run_upstream(reports: Path, projects: tuple[str, ...] = PROJECTS) -> Path:
+    """Only the regression tests of this environment's series; writes `upstream_tests.*`. With some
+    `projects` only, the other projects' results already there are kept."""
     from .analyze import run_folder_name
 
     env = run_folder_name()
     folder = reports / "verify" / env
-    upstream = upstream_tests()
+    previous = files.read_json(folder / "upstream_tests.json") if (folder / "upstream_tests.json").is_file() else []
+    upstream = upstream_tests(projects=projects)
+    kept = [r for r in previous if r["project"] not in projects]
+    upstream = sorted(kept + upstream, key=lambda r: PROJECTS.index(r["project"]))  # stable: patched before unpatched
     files.write_json(folder / "upstream_tests.json", upstream)
     files.write_text(folder / "upstream_tests.md", upstream_table(upstream, env))
     write_overview(reports / "verify")

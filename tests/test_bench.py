@@ -39,3 +39,17 @@ def test_tiny_model_layer_count_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv(scenarios.TINY_LAYERS_ENV, "many")
     with pytest.raises(ValueError, match="not a layer count"):
         scenarios.tiny_layers()
+
+
+def test_builder_bench_entry_carries_its_own_versions_and_keeps_the_others(tmp_path, monkeypatch):
+    """`bench builder` runs on another environment than the other entries (the newest transformers):
+    its entry names its machine and series, and the file's top-level `machine` is left as it was."""
+    out = tmp_path / "bench.json"
+    files.write_json(out, {"machine": {"torch": "2.8.0"}, "scan": {"mb": 1}})
+    figures = {"eager transformers, broadcast, decode b8 q1 kv8192": {"unpatched_s": 2.0, "patched_s": 1.0, "ratio": 0.5, "same_result": True}}
+    monkeypatch.setattr(bench, "builder_figures", lambda: (figures, "5.20-5.25"))
+    entry = bench.run_builder_bench(out)
+    data = files.read_json(out)
+    assert data["machine"] == {"torch": "2.8.0"} and data["scan"] == {"mb": 1}
+    assert data["mask_builder"] == entry and entry["series"] == "5.20-5.25" and entry["figures"] == figures
+    assert entry["machine"]["transformers"] and entry["machine"]["torch"]

@@ -1,6 +1,8 @@
-"""`python -m analyzer apply`: detects the tree and release, checks before writing, refuses in one line."""
+"""`python -m analyzer apply`: detects the tree, picks the series that fits it (PyTorch by release,
+transformers by the shape of its code), checks before writing, refuses in one line."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -77,15 +79,26 @@ def _patched_and_committed(root: Path) -> Path:
     return root
 
 
+def test_a_release_with_a_known_shape_is_patched_whatever_its_version(series, tmp_path):
+    """transformers' series are chosen by the code they change, not by the version: 4.56.0 has no
+    series of its own name here, but its file has the shape of the one series there is."""
+    root = _checkout(tmp_path / "repo", version="4.56.0")
+    target, applied = patches.apply("transformers", root)
+    assert (target.version, [p.parent.name for p in applied]) == ("4.56.0", ["4.57.1"])
+    assert (root / "src/transformers/masking_utils.py").read_text() == FIXED
+
+
+UNKNOWN_SHAPE = ORIGINAL.replace("padding[b, kv]", "padding[kv, b]")
+
+
 @pytest.mark.parametrize(
     "setup, reason",
     [
-        (lambda root: _checkout(root, version="4.56.0"), "no transformers patch for release 4.56.0"),
-        (lambda root: _checkout(root, text=ORIGINAL.replace("padding[b, kv]", "padding[kv, b]")), "does not apply"),
-        (lambda root: _patched_and_committed(root), "already applied"),
+        (lambda root: _checkout(root, text=UNKNOWN_SHAPE), "no transformers patch series applies to .* known shapes: 4.57.1"),
+        (lambda root: _patched_and_committed(root), "the transformers 4.57.1 series is already applied"),
         (lambda root: root.mkdir() or root, "neither a transformers git checkout nor an installed"),
     ],
-    ids=["no-patch-for-release", "does-not-apply", "already-applied", "not-a-tree"],
+    ids=["no-shape-fits", "already-applied", "not-a-tree"],
 )
 def test_refusals_leave_the_tree_untouched(series, tmp_path, setup, reason):
     root = setup(tmp_path / "repo")
@@ -123,14 +136,125 @@ def test_release_numbers():
         patches.release("main")
 
 
-def test_every_shipped_series_names_its_release_and_has_a_commit_message():
+def test_every_shipped_series_names_its_releases_and_has_a_commit_message():
+    """PyTorch's folders are releases; transformers' are the releases of one shape, `<first>-<last>`,
+    whose `series.json` (written by `python -m analyzer shapes`) lists releases from first to last."""
     shipped = sorted(patches.PATCHES.glob("*/*/*.patch"))
     for patch in shipped:
         text = patch.read_text()
         assert patch.parent.parent.name in patches.PACKAGE_IN_CHECKOUT
-        patches.release(patch.parent.name)
+        patches.series_key(patch.parent.name)
         assert text.startswith("From ") and "\nSubject: " in text, patch
         assert patches.touched_files(patch), patch
+    for folder in patches.series_folders("pytorch"):
+        assert patches.release(folder.name) == folder.name
+    shapes = patches.series_folders("transformers")
+    assert [f.name for f in shapes] == ["4.53-4.57", "5.0-5.3", "5.4-5.19", "5.20-5.25"]
+    for folder in shapes:
+        first, last = folder.name.split("-")
+        checked = patches.checked_on(folder)
+        assert checked[0].startswith(first + ".") and checked[-1].startswith(last + "."), folder
+    every = [r for f in shapes for r in patches.checked_on(f)]
+    assert len(every) == len(set(every))  # no release is claimed by two shapes
+
+
+def test_series_order_is_by_release_numbers_not_by_name():
+    names = ["5.20-5.25", "2.10.0", "5.4-5.19", "4.53-4.57", "2.8.0", "5.0-5.3"]
+    assert sorted(names, key=patches.series_key) == ["2.8.0", "2.10.0", "4.53-4.57", "5.0-5.3", "5.4-5.19", "5.20-5.25"]
+    with pytest.raises(patches.PatchError, match="not a series folder name"):
+        patches.series_key("candidates")
+
+
+def test_release_series_without_a_tree_reads_what_was_recorded():
+    assert patches.release_series("transformers", "5.23.0")[0].parent.name == "5.20-5.25"
+    assert patches.release_series("transformers", "4.57.1")[0].parent.name == "4.53-4.57"
+    assert patches.release_series("pytorch", "2.8.0")[0].parent.name == "2.8.0"
+    with pytest.raises(patches.PatchError, match="no transformers series was checked on release 4.52.4 .*known shapes: 4.53-4.57 "):
+        patches.release_series("transformers", "4.52.4")
+    with pytest.raises(patches.PatchError, match=r"no pytorch patch for release 2\.7\.0 \(patches exist for: 2\.8\.0, 2\.9\.1"):
+        patches.release_series("pytorch", "2.7.0")
+
+
+def test_pytorch_is_still_chosen_by_its_exact_release(tmp_path):
+    """PyTorch keeps one series per release: a tree of a release without one is refused before any
+    series is tried on it, even when another release's series would apply."""
+    root = tmp_path / "torch"
+    root.mkdir()
+    (root / "version.py").write_text("__version__ = '2.7.0+cpu'\n")
+    before = {p: p.read_bytes() for p in root.rglob("*")}
+    with pytest.raises(patches.PatchError, match="no pytorch patch for release 2.7.0"):
+        patches.apply("pytorch", root, check_only=True)
+    assert {p: p.read_bytes() for p in root.rglob("*")} == before
+
+
+TRANSFORMERS_SOURCES = Path(__file__).parent / "data" / "transformers"
+CAPTURED = sorted(p.name for p in TRANSFORMERS_SOURCES.iterdir() if (p / "capture.json").is_file())
+
+
+def _release_layout(tmp_path: Path, release: str) -> Path:
+    """The captured pristine masking_utils.py of `release`, as an installed package of that release."""
+    from analyzer import shapes
+
+    return shapes.installed_layout(tmp_path, release, {"masking_utils.py": (TRANSFORMERS_SOURCES / release / "masking_utils.py").read_bytes()})
+
+
+def test_the_captured_transformers_sources_are_the_releases_asked_for():
+    assert CAPTURED == ["4.53.0", "4.55.4", "4.57.6", "5.0.0", "5.17.0", "5.25.0"]
+    for release in CAPTURED:
+        record = json.loads((TRANSFORMERS_SOURCES / release / "capture.json").read_text())
+        assert record["release"] == release and record["wheel"] == f"transformers-{release}-py3-none-any.whl"
+        assert record["command"] == f"python -m analyzer fetch-masking-utils --release {release} --out tests/data/transformers/{release}"
+        source = (TRANSFORMERS_SOURCES / release / "masking_utils.py").read_text()
+        assert "Licensed under the Apache License, Version 2.0" in source  # the module's own header, kept
+        assert "padding_mask[batch_idx, kv_idx]" in source  # the gather every affected release has
+        assert "Apache License" in (TRANSFORMERS_SOURCES / release / "LICENSE").read_text()
+
+
+@pytest.mark.parametrize("release", CAPTURED)
+def test_each_pristine_release_gets_the_one_shape_recorded_for_it(tmp_path, release):
+    """`apply --check` succeeds on the release's own masking_utils.py with the series whose
+    `series.json` lists the release, no other series fits it, and applying then reversing it gives
+    back the same bytes, through a module that still compiles."""
+    import py_compile
+
+    from analyzer import shapes
+
+    if shutil.which("git") is None:
+        pytest.skip("git not installed")
+    package = _release_layout(tmp_path, release)
+    expected = [f.name for f in patches.series_folders("transformers") if release in patches.checked_on(f)]
+    assert len(expected) == 1, expected
+    assert shapes.fitting(package) == expected
+    original = (package / "masking_utils.py").read_bytes()
+    target, chosen = patches.apply("transformers", package, check_only=True)
+    assert (target.version, chosen[0].parent.name) == (release, expected[0])
+    assert (package / "masking_utils.py").read_bytes() == original
+    assert patches.release_series("transformers", release, package) == chosen
+    patches.apply("transformers", package)
+    patched = (package / "masking_utils.py").read_text()
+    assert py_compile.compile(str(package / "masking_utils.py"), doraise=True)
+    assert ".narrow(-1, kv_offset, kv_length)[:, None, None, :]" in patched
+    assert "padding_mask_function(padding_mask))" not in patched.split("def sdpa_mask", 1)[1].split("\ndef ", 1)[0]
+    with pytest.raises(patches.PatchError, match=f"the transformers {expected[0]} series is already applied"):
+        patches.apply("transformers", package)
+    patches.apply("transformers", package, reverse=True)
+    assert (package / "masking_utils.py").read_bytes() == original
+
+
+def test_a_release_of_no_known_shape_is_refused_naming_the_shapes(tmp_path):
+    package = _release_layout(tmp_path, "5.25.0")
+    source = package / "masking_utils.py"
+    source.write_text(source.read_text().replace("padding_mask_function(padding_mask))", "padding_mask_function(padding_mask.bool()))"))
+    before = source.read_bytes()
+    with pytest.raises(patches.PatchError) as info:
+        patches.apply("transformers", package)
+    message = str(info.value)
+    assert "\n" not in message and "no transformers patch series applies" in message and "(release 5.25.0)" in message
+    assert "4.53-4.57 (checked on 4.53.0 to 4.57.6, " in message and "5.20-5.25 (checked on 5.20.0 to 5.25.0, " in message
+    assert source.read_bytes() == before
+    with pytest.raises(patches.PatchError, match="is not applied, so it cannot be reversed"):
+        patches.apply("transformers", package, reverse=True)
+
     if shutil.which("git") is None:
         pytest.skip("git not installed")
 
@@ -160,9 +284,9 @@ def test_shipped_series_applies_to_the_installed_release_and_reverses(tmp_path, 
     import py_compile
 
     version = patches.release(importlib.import_module(package).__version__)
-    if not (patches.PATCHES / project / version).is_dir():
+    if project == "pytorch" and not (patches.PATCHES / project / version).is_dir():
         pytest.skip(f"no {project} series for the installed {version}")
-    root = _installed_copy(tmp_path, package, files)
+    root = _installed_copy(tmp_path, package, files)  # transformers: every 4.53 to 5.25 release has a shape
     before = {p: p.read_bytes() for p in root.rglob("*.py")}
     target, applied = patches.apply(project, root)
     assert target.kind == "installed" and applied
@@ -177,11 +301,10 @@ def test_shipped_series_applies_to_the_installed_release_and_reverses(tmp_path, 
 @pytest.mark.parametrize(
     "setup, reason",
     [
-        (lambda root: _checkout(root, version="4.56.0"), "no transformers patch for release 4.56.0"),
-        (lambda root: _checkout(root, text=ORIGINAL.replace("padding[b, kv]", "padding[kv, b]")), "does not apply"),
+        (lambda root: _checkout(root, text=UNKNOWN_SHAPE), "no transformers patch series applies"),
         (lambda root: _dirty(_checkout(root)), "uncommitted changes in src/transformers/masking_utils.py"),
     ],
-    ids=["no-patch-for-release", "does-not-apply", "dirty-checkout"],
+    ids=["no-shape-fits", "dirty-checkout"],
 )
 def test_cli_refuses_in_one_line_with_exit_2_and_writes_nothing(series, tmp_path, capsys, setup, reason):
     from analyzer import cli

@@ -119,7 +119,7 @@ def test_a_signature_after_the_last_hunk_is_not_read_as_test_code():
 def test_tests_the_shim_cannot_hold_are_refused_in_one_line():
     text = _shipped("pytorch", "2.14.1")
     other = text.replace("test/inductor/test_cpu_repro.py", "test/inductor/test_other.py")
-    with pytest.raises(ValueError, match="no shim") as info:
+    with pytest.raises(ValueError, match="does not know") as info:
         verify.added_test_modules(other)
     assert "\n" not in str(info.value)
     # the same hunk also removing a line of the upstream file
@@ -128,3 +128,34 @@ def test_tests_the_shim_cannot_hold_are_refused_in_one_line():
     assert changed != diff
     with pytest.raises(ValueError, match="changes existing lines"):
         verify.added_test_modules(text.replace(diff, changed))
+
+
+def test_tests_added_to_an_existing_file_run_as_a_module_of_their_own():
+    """The transformers proposal for main adds its tests to tests/utils/test_masking_utils.py with
+    hunks (and names to that file's imports with another): the module verify runs holds the added
+    methods in a class of the upstream name, under the names the table gives, and no import line."""
+    from analyzer import patches
+
+    (patch,) = patches.release_series("transformers", "5.25.0")
+    text = patch.read_text()
+    assert verify.new_test_files(text) == {}
+    modules = verify.added_test_modules(text)
+    assert list(modules) == ["tests/utils/test_masking_utils_added.py"]
+    module = modules["tests/utils/test_masking_utils_added.py"]
+    compile(module, "test_masking_utils_added.py", "exec")
+    assert "\nclass MaskTest(TestCase):\n    def test_sdpa_mask_with_padding_matches_padding_mask_function(self):" in module
+    assert module.count("    def test_") == 3 and "    @slow\n" in module
+    assert "        and_masks,\n        causal_mask_function," not in module  # the import hunk is left out
+
+
+def test_added_tests_that_cannot_run_alone_are_refused():
+    def patch(path: str, body: str) -> str:
+        return f"diff --git a/{path} b/{path}\nindex 1..2 100644\n--- a/{path}\n+++ b/{path}\n{body}"
+
+    adds = "@@ -10,2 +10,4 @@ class T:\n     x = 1\n \n+    def test_new(self):\n+        pass\n"
+    with pytest.raises(ValueError, match="does not know"):
+        verify.added_test_modules(patch("tests/unknown_test.py", adds))
+    changes = "@@ -10,2 +10,3 @@ class T:\n-    x = 1\n+    x = 2\n+    def test_new(self):\n     pass\n"
+    with pytest.raises(ValueError, match="changes existing lines"):
+        verify.added_test_modules(patch("tests/utils/test_masking_utils.py", changes))
+    assert verify.added_test_modules(patch("tests/utils/test_masking_utils.py", "@@ -1,1 +1,2 @@\n import a\n+import b\n")) == {}
