@@ -3,10 +3,9 @@
 Minimized from the post-grad graph of `transformers/masking_utils.py:173` (return padding_mask[batch_idx, kv_idx]).
 Two distinct size symbols (index length and indexed dimension) keep Inductor from proving the
 gather in range; the bounds check it adds hits a CSE entry emitted later in the kernel.
-Made by `python -m analyzer repro` from a graph captured on torch 2.8.0+cu128; exits 1 while the bug
+Minimized from a graph captured on torch 2.8.0+cu128; exits 1 while the bug
 is present, 0 once the compiled result matches eager.
 """
-import operator
 import sys
 
 import torch
