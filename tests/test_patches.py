@@ -426,3 +426,17 @@ def test_export_refuses_a_placeholder_git_identity_and_writes_nothing(series, tm
     assert not out.exists()
     assert cli.main(["export", "--project", "transformers", "--release", "4.57.1", "--author", "Ada <ada@lovelace.dev>", str(out)]) == 0
     assert "From: Ada <ada@lovelace.dev>" in (out / "0001-fix.patch").read_text()
+
+
+def test_the_fix_for_main_changes_check_bounds_and_its_test_only_through_public_cse_methods():
+    """The 2.13-2.14 series: one patch, touching cpp.py's check_bounds and test_cpu_repro.py only,
+    with no added line reaching into CSE's private state (`_cache` or any `cse._...`)."""
+    (patch,) = patches.release_series("pytorch", "2.14.1")
+    text = patch.read_text(encoding="utf-8")
+    assert patches.touched_files(patch) == ["test/inductor/test_cpu_repro.py", "torch/_inductor/codegen/cpp.py"]
+    added = [line for line in text.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    assert not [line for line in added if "_cache" in line or ".cse._" in line]
+    hunks = [line for line in text.splitlines() if line.startswith("@@") and "codegen" not in line]
+    assert all("class CppKernel" in h or "class CPUReproTests" in h or "class LstmModule" in h for h in hunks), hunks
+    body = text.split("\n---\n", 1)[0].split("\n\n", 1)[1]  # the commit message after the header
+    assert len(body.strip().splitlines()) <= 15  # a subject and at most 15 lines of body
