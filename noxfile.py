@@ -204,7 +204,28 @@ def transformers_shapes(session: nox.Session) -> None:
     """Every transformers release from 4.53.0 to the newest against every shipped series: each must
     fit exactly one; each series.json is rewritten with the releases it fits (about 65 wheels)."""
     session.install("--no-deps", "-e", ".")
-    session.run("python", "-m", "analyzer", "shapes", "--first", "4.53.0", "--last", NEWEST_TRANSFORMERS)
+    session.run("python", "-m", "analyzer", "shapes", "--project", "transformers", "--first", "4.53.0", "--last", NEWEST_TRANSFORMERS)
+
+
+NEWEST_TORCH = "2.14.1"  # the newest torch installable here: the stand-in for PyTorch main
+TORCH_SOURCES = ["2.9.0", "2.12.0", NEWEST_TORCH]  # affected releases without a run or verify of their own, and the newest
+
+
+@nox.session
+def torch_sources(session: nox.Session) -> None:
+    """The pristine torch/_inductor/codegen/cpp.py (and license) of the torch releases the tests apply
+    the PyTorch series to, from each release's wheel on PyPI (about 900 MB each, not installed)."""
+    session.install("--no-deps", "-e", ".")
+    for release in TORCH_SOURCES:
+        session.run("python", "-m", "analyzer", "fetch-cpp-codegen", "--release", release, "--out", f"tests/data/torch/{release}")
+
+
+@nox.session
+def torch_shapes(session: nox.Session) -> None:
+    """Every torch release from 2.8.0 to the newest installable here against every shipped PyTorch
+    series: each must fit exactly one; each series.json is rewritten (about 10 wheels of 900 MB)."""
+    session.install("--no-deps", "-e", ".")
+    session.run("python", "-m", "analyzer", "shapes", "--project", "pytorch", "--first", "2.8.0", "--last", NEWEST_TORCH)
 
 
 @nox.session

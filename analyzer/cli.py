@@ -374,13 +374,25 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 def cmd_fetch_masking_utils(args: argparse.Namespace) -> int:
     from . import wheels
 
-    command = f"python -m analyzer fetch-masking-utils --release {args.release} --out {args.out}"
+    return _fetch(args, "fetch-masking-utils", "transformers", wheels.MASKING_UTILS)
+
+
+def cmd_fetch_cpp_codegen(args: argparse.Namespace) -> int:
+    from . import wheels
+
+    return _fetch(args, "fetch-cpp-codegen", "torch", wheels.CPP_CODEGEN)
+
+
+def _fetch(args: argparse.Namespace, name: str, dist: str, members: dict[str, str]) -> int:
+    from . import wheels
+
+    command = f"python -m analyzer {name} --release {args.release} --out {args.out}"
     try:
         wheels.check_release(args.release)
-        record = wheels.capture("transformers", args.release, wheels.MASKING_UTILS, Path(args.out), command)
+        record = wheels.capture(dist, args.release, members, Path(args.out), command)
     except wheels.FetchError as exc:
         return _error(str(exc))
-    print(f"{args.out}: {', '.join(record['files'])} of transformers {args.release} ({record['wheel']})")
+    print(f"{args.out}: {', '.join(record['files'])} of {dist} {args.release} ({record['wheel']})")
     return EXIT_CLEAN
 
 
@@ -388,20 +400,22 @@ def cmd_shapes(args: argparse.Namespace) -> int:
     from . import patches, shapes, wheels
     from .progress import Progress
 
-    command = f"python -m analyzer shapes --first {args.first} --last {args.last}"
+    project = args.project
+    first = args.first or {"transformers": "4.53.0", "pytorch": "2.8.0"}[project]
+    command = f"python -m analyzer shapes --project {project} --first {first} --last {args.last}"
     try:
-        releases = wheels.releases("transformers", args.first, args.last)
+        releases = wheels.releases(shapes.DIST[project], first, args.last)
         if not releases:
-            return _error(f"no transformers release from {args.first} to {args.last} on the index")
+            return _error(f"no {project} release from {first} to {args.last} on the index")
         with Progress("shapes", quiet=args.quiet) as progress:
-            found = shapes.check(releases, progress)
-        written = shapes.write(found, command)
+            found = shapes.check(releases, progress, project)
+        written = shapes.write(found, command, project)
     except (wheels.FetchError, shapes.ShapeError, patches.PatchError) as exc:
         return _error(str(exc))
     for name, manifest in written.items():
         checked = manifest["checked_on"]
         span = f"{checked[0]} to {checked[-1]}, {len(checked)} releases" if checked else "no release"
-        print(f"patches/transformers/{name}: {span}")
+        print(f"patches/{project}/{name}: {span}")
     return EXIT_CLEAN
 
 
@@ -621,8 +635,14 @@ def main(argv: list[str] | None = None) -> int:
     p_fetch.add_argument("--out", required=True, help="folder to write (replaced whole), e.g. tests/data/transformers/5.25.0")
     p_fetch.set_defaults(func=cmd_fetch_masking_utils)
 
-    p_shapes = sub.add_parser("shapes", help="check which transformers series fits each release in a range; write each series.json")
-    p_shapes.add_argument("--first", default="4.53.0", help="first release (default: 4.53.0)")
+    p_fetch_cpp = sub.add_parser("fetch-cpp-codegen", help="torch's torch/_inductor/codegen/cpp.py and license of one release, from its wheel on PyPI")
+    p_fetch_cpp.add_argument("--release", required=True, help="a torch release, e.g. 2.12.0")
+    p_fetch_cpp.add_argument("--out", required=True, help="folder to write (replaced whole), e.g. tests/data/torch/2.12.0")
+    p_fetch_cpp.set_defaults(func=cmd_fetch_cpp_codegen)
+
+    p_shapes = sub.add_parser("shapes", help="check which series fits each release in a range; write each series.json")
+    p_shapes.add_argument("--project", choices=["transformers", "pytorch"], default="transformers")
+    p_shapes.add_argument("--first", help="first release (default: 4.53.0 for transformers, 2.8.0 for pytorch)")
     p_shapes.add_argument("--last", required=True, help="last release, e.g. 5.25.0")
     p_shapes.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     p_shapes.set_defaults(func=cmd_shapes)

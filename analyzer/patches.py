@@ -3,15 +3,13 @@ installed package directory. Every step checks before it writes, so a refusal le
 it was: a series must fit the tree, the files it touches must be clean, the series must not be
 applied already, and `git apply --check` must accept all of it before anything is written.
 
-Which series fits a tree:
-- PyTorch keeps one series per release, in `patches/pytorch/<release>/`: the series of the tree's
-  exact release, or none.
-- transformers keeps one series per *shape* of the code it changes, in
-  `patches/transformers/<first>-<last>/` (the releases it was checked on, listed in the folder's
-  `series.json`): the first series, in the order of their first release, whose changes to the
-  package (`src/transformers/...`) `git apply --check` accepts on the tree, whatever its version
-  says. A release no series was checked on is patched when its code has a known shape, and refused
-  in one line naming the shapes when it has none.
+Which series fits a tree: each project keeps one series per *shape* of the code it changes, in
+`patches/<project>/<first>-<last>/` (the releases it was checked on, listed in the folder's
+`series.json`): PyTorch's `check_bounds` has two shapes (2.8-2.12, 2.13-2.14), transformers'
+`masking_utils.py` four. `apply` takes the first series, in the order of their first release,
+whose changes to the package (`torch/...`, `src/transformers/...`) `git apply --check` accepts on
+the tree, whatever its version says. A release no series was checked on is patched when its code
+has a known shape, and refused in one line naming the shapes when it has none.
 
 The shipped patches name no author: whoever sends one upstream is its author. `export` writes a
 release's series with the sender's identity (from `git config`, or given) as the `From:` header,
@@ -28,6 +26,8 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from . import identity as run_identity
 
 PATCHES = Path(__file__).resolve().parent.parent / "patches"
 
@@ -51,11 +51,12 @@ class Target:
 
 
 def release(version: str) -> str:
-    """`2.8.0+cu128`, `2.8.0a0`, `4.57.1.dev0` -> the release the version belongs to."""
-    match = re.match(r"\d+\.\d+\.\d+", version)
-    if match is None:
-        raise PatchError(f"cannot read a release number from version {version!r}")
-    return match.group(0)
+    """`2.8.0+cu128`, `2.8.0a0`, `4.57.1.dev0` -> the release the version belongs to (`identity.release`),
+    or PatchError in one line."""
+    try:
+        return run_identity.release(version)
+    except run_identity.BadVersion:
+        raise PatchError(f"cannot read a release number from version {version!r}") from None
 
 
 def _read_version(path: Path) -> str | None:
@@ -90,9 +91,6 @@ def detect(project: str, path: Path) -> Target:
     raise PatchError(f"{path}: neither a {project} git checkout nor an installed {expected} package directory")
 
 
-# how each project's series are chosen: by the tree's exact release, or by which one applies to it
-BY_RELEASE, BY_SHAPE = "release", "shape"
-SELECTION = {"pytorch": BY_RELEASE, "transformers": BY_SHAPE}
 MANIFEST = "series.json"  # in a shape's folder: the releases the series was checked on
 _SERIES_NAME = re.compile(r"(?P<first>\d+\.\d+(?:\.\d+)?)(?:-(?P<last>\d+\.\d+(?:\.\d+)?))?")
 
@@ -144,24 +142,17 @@ def release_series(project: str, version: str, tree: Path | None = None) -> list
 
     With `tree` (a checkout or installed package of that version), the series that fits it (see the
     module's docstring), found with `git apply --check` there. Without one, from what is recorded:
-    the folder named after the release (PyTorch), or the shape whose `series.json` lists it
-    (transformers). Raises PatchError, in one line, when there is none."""
+    the shape whose `series.json` lists the release. Raises PatchError, in one line, when there is none."""
     if tree is not None:
         return _select(detect(project, tree))
-    if SELECTION.get(project) == BY_SHAPE:
-        for folder in series_folders(project):
-            if version in checked_on(folder):
-                return _patches_in(folder)
-        raise PatchError(
-            f"no {project} series was checked on release {version} (known shapes: {known_series(project)}); "
-            f"`apply` checks which one fits an actual tree"
-        )
-    folder = PATCHES / project / version
-    found = _patches_in(folder) if folder.is_dir() else []
-    if not found:
-        have = [d.name for d in series_folders(project)]
-        raise PatchError(f"no {project} patch for release {version} (patches exist for: {', '.join(have) or 'none'})")
-    return found
+    wanted = release(version)
+    for folder in series_folders(project):
+        if wanted in checked_on(folder):
+            return _patches_in(folder)
+    raise PatchError(
+        f"no {project} series was checked on release {version} (known shapes: {known_series(project)}); "
+        f"`apply` checks which one fits an actual tree"
+    )
 
 
 def _git(target: Target, *args: str) -> subprocess.CompletedProcess:
@@ -236,10 +227,7 @@ def _accepts(target: Target, patches: list[Path], reverse: bool = False) -> subp
 
 
 def _candidates(target: Target) -> list[Path]:
-    """Every patch of every series that may fit `target`: the release's own (PyTorch; refused in one
-    line when there is none), or every shape's (transformers)."""
-    if SELECTION.get(target.project) != BY_SHAPE:
-        return release_series(target.project, target.version)
+    """Every patch of every series that may fit `target`: every shape's."""
     return [p for folder in series_folders(target.project) for p in _patches_in(folder)]
 
 
@@ -258,11 +246,9 @@ def package_files(project: str) -> list[str]:
 def _select(target: Target, reverse: bool = False) -> list[Path]:
     """The series that fits `target` (see the module's docstring); reversing, the one applied there.
 
-    PyTorch: the release's own series, which `apply` then checks in full. transformers: the first
-    shape whose package part `git apply --check` accepts (forward, or reversed when reversing); with
-    none, a tree that holds one already is "already applied", any other is refused naming the shapes."""
-    if SELECTION.get(target.project) != BY_SHAPE:
-        return release_series(target.project, target.version)
+    The first shape whose package part `git apply --check` accepts (forward, or reversed when
+    reversing); with none, a tree that holds one already is "already applied", any other is refused
+    naming the shapes."""
     folders = series_folders(target.project)
     for folder in folders:
         if _accepts(target, _patches_in(folder), reverse).returncode == 0:
@@ -276,7 +262,7 @@ def _select(target: Target, reverse: bool = False) -> list[Path]:
         if _accepts(target, _patches_in(folder), reverse=True).returncode == 0:
             raise PatchError(f"{target.root}: the {target.project} {folder.name} series is already applied")
     raise PatchError(
-        f"no {target.project} patch series applies to {target.root} (release {target.version}); its masking code has "
+        f"no {target.project} patch series applies to {target.root} (release {target.version}); the code it changes has "
         f"none of the known shapes: {known_series(target.project)}"
     )
 

@@ -605,6 +605,12 @@ def diagnosis(run: Run, reports_dir: Path) -> str:
             f"Or apply the local transformers patch {tnames}: `nox -s apply -- --project transformers "
             "<site-packages>/transformers`; it builds the mask without the gather."
         )
+        proposals = sorted((patches.PATCHES / "transformers").glob("*/PR.md"))
+        if proposals:
+            steps[-1] += (
+                " The same change is proposed for transformers' main, with its tests: "
+                f"`{proposals[-1].relative_to(patches.PATCHES.parent).as_posix()}` (the pull request's text)."
+            )
     out += [f"{i}. {step}" for i, step in enumerate(steps, 1)]
     open_issues = [k for k in found if k.type == "issue" and k.status == "open"]
     if open_issues:

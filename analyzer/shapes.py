@@ -1,4 +1,4 @@
-"""Which shipped transformers series fits which release: the shapes of the code the patches change.
+"""Which shipped series fits which release: the shapes of the code the patches change.
 
 For every release in a range, the package files the series change (`patches.package_files`) are
 read from the release's wheel (`wheels`), laid out as an installed package, and each series is
@@ -15,19 +15,21 @@ from typing import Any
 from . import files, patches, wheels
 
 PROJECT = "transformers"
-DIST = {"transformers": "transformers"}
+DIST = {"transformers": "transformers", "pytorch": "torch"}  # the distribution on PyPI
+PACKAGE = {"transformers": "transformers", "pytorch": "torch"}  # its package folder in the wheel
+VERSION_FILE = {"transformers": "__init__.py", "pytorch": "version.py"}  # where `patches.detect` reads the version
 
 
 class ShapeError(ValueError):
     """Releases the shipped series do not cover one to one, in one line."""
 
 
-def installed_layout(root: Path, release: str, sources: dict[str, bytes]) -> Path:
-    """`root/transformers/`: an installed-package folder of `release` holding `sources` (package
-    file -> bytes) and an `__init__.py` that gives its version, as `patches.detect` reads it."""
-    package = root / "transformers"
+def installed_layout(root: Path, release: str, sources: dict[str, bytes], project: str = PROJECT) -> Path:
+    """`root/transformers/` (or `root/torch/`): an installed-package folder of `release` holding
+    `sources` (package file -> bytes) and the file that gives its version, as `patches.detect` reads it."""
+    package = root / PACKAGE[project]
     package.mkdir(parents=True)
-    (package / "__init__.py").write_text(f'__version__ = "{release}"\n', encoding="utf-8")
+    (package / VERSION_FILE[project]).write_text(f'__version__ = "{release}"\n', encoding="utf-8")
     for name, data in sources.items():
         (package / name).parent.mkdir(parents=True, exist_ok=True)
         (package / name).write_bytes(data)
@@ -42,7 +44,7 @@ def fitting(package: Path, project: str = PROJECT) -> list[str]:
 
 def check(releases: list[str], progress: Any = None, project: str = PROJECT) -> dict[str, list[str]]:
     """release -> the series that fit it, each release's files read from its wheel."""
-    members = {name: f"{project}/{name}" for name in patches.package_files(project)}
+    members = {name: f"{PACKAGE[project]}/{name}" for name in patches.package_files(project)}
     found = {}
     with tempfile.TemporaryDirectory(prefix="analyzer-shapes-") as tmp:
         for number, release in enumerate(releases, 1):
@@ -51,7 +53,7 @@ def check(releases: list[str], progress: Any = None, project: str = PROJECT) -> 
             folder = Path(tmp) / release
             folder.mkdir()
             contents, _ = wheels.read_members(wheels.download(DIST[project], release, folder), members)
-            found[release] = fitting(installed_layout(folder / "layout", release, contents), project)
+            found[release] = fitting(installed_layout(folder / "layout", release, contents, project), project)
     return found
 
 

@@ -27,6 +27,9 @@ PIP_TIMEOUT_S = 600
 # what the project captures from a transformers wheel: the module its patches change, and the
 # license it is distributed under (Apache-2.0; the module keeps its own header)
 MASKING_UTILS = {"masking_utils.py": "transformers/masking_utils.py", "LICENSE": "*.dist-info/*LICENSE"}
+# ... and from a torch wheel: the module CppKernel.check_bounds lives in, which the PyTorch series
+# change, and torch's license (BSD-3-Clause)
+CPP_CODEGEN = {"cpp.py": "torch/_inductor/codegen/cpp.py", "LICENSE": "torch-*.dist-info/licenses/LICENSE"}
 
 
 class FetchError(ValueError):
@@ -81,7 +84,8 @@ def download(dist: str, release: str, folder: Path) -> Path:
     """The wheel of `dist==release`, downloaded into `folder`."""
     check_release(release)
     result = _pip("download", f"{dist}=={release}", "--no-deps", "--only-binary", ":all:", "-q", "-d", str(folder))
-    wheels = sorted(folder.glob(f"{dist.replace('-', '_')}-{release}-*.whl"))
+    # a local build carries a label (`torch-2.13.0+cpu-...`): the release, then `-` or `+`
+    wheels = sorted(folder.glob(f"{dist.replace('-', '_')}-{release}[-+]*.whl"))
     if result.returncode != 0 or not wheels:
         raise FetchError(f"pip download {dist}=={release} failed: {_last_line(result.stderr or result.stdout)}")
     return wheels[0]

@@ -160,13 +160,13 @@ def test_concurrent_runs_each_leave_a_whole_report(tmp_path):
     assert sorted(p.name for p in (reports / "fault").iterdir()) == [RUN]
 
 
-def test_bench_kernel_on_a_release_without_a_patch_is_refused(tmp_path, monkeypatch, capsys):
+def test_bench_kernel_where_no_series_fits_is_refused(tmp_path, monkeypatch, capsys):
     (tmp_path / "patches" / "pytorch").mkdir(parents=True)
     monkeypatch.setattr(patches, "PATCHES", tmp_path / "patches")
     out = tmp_path / "bench.json"
     assert cli.main(["bench", "kernel", "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "no pytorch patch for release" in err
+    assert err.count("\n") == 1 and "no pytorch patch series applies" in err and "none of the known shapes" in err
     assert not out.exists()
 
 

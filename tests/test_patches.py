@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import patches
+from analyzer import identity, patches
 
 ORIGINAL = 'def mask(padding, b, kv):\n    return padding[b, kv]\n'
 FIXED = 'def mask(padding, b, kv):\n    return padding[:, kv.min() : kv.max() + 1][b]\n'
@@ -138,8 +138,8 @@ def test_release_numbers():
 
 
 def test_every_shipped_series_names_its_releases_and_has_a_commit_message():
-    """PyTorch's folders are releases; transformers' are the releases of one shape, `<first>-<last>`,
-    whose `series.json` (written by `python -m analyzer shapes`) lists releases from first to last."""
+    """Each folder holds the releases of one shape, `<first>-<last>`, whose `series.json` (written by
+    `python -m analyzer shapes`) lists releases from first to last, each release claimed once."""
     shipped = sorted(patches.PATCHES.glob("*/*/*.patch"))
     for patch in shipped:
         text = patch.read_text()
@@ -147,16 +147,19 @@ def test_every_shipped_series_names_its_releases_and_has_a_commit_message():
         patches.series_key(patch.parent.name)
         assert text.startswith("From ") and "\nSubject: " in text, patch
         assert patches.touched_files(patch), patch
-    for folder in patches.series_folders("pytorch"):
-        assert patches.release(folder.name) == folder.name
-    shapes = patches.series_folders("transformers")
-    assert [f.name for f in shapes] == ["4.53-4.57", "5.0-5.3", "5.4-5.19", "5.20-5.25"]
-    for folder in shapes:
-        first, last = folder.name.split("-")
-        checked = patches.checked_on(folder)
-        assert checked[0].startswith(first + ".") and checked[-1].startswith(last + "."), folder
-    every = [r for f in shapes for r in patches.checked_on(f)]
-    assert len(every) == len(set(every))  # no release is claimed by two shapes
+    expected = {"pytorch": ["2.8-2.12", "2.13-2.14"], "transformers": ["4.53-4.57", "5.0-5.3", "5.4-5.19", "5.20-5.25"]}
+    for project, names in expected.items():
+        shapes = patches.series_folders(project)
+        assert [f.name for f in shapes] == names
+        for folder in shapes:
+            first, last = folder.name.split("-")
+            checked = patches.checked_on(folder)
+            assert checked[0].startswith(first + ".") and checked[-1].startswith(last + "."), folder
+        every = [r for f in shapes for r in patches.checked_on(f)]
+        assert len(every) == len(set(every))  # no release is claimed by two shapes
+    assert {"2.9.0", "2.12.0", "2.14.1"} <= set(patches.checked_on(patches.PATCHES / "pytorch" / "2.8-2.12")) | set(
+        patches.checked_on(patches.PATCHES / "pytorch" / "2.13-2.14")
+    )
 
 
 def test_series_order_is_by_release_numbers_not_by_name():
@@ -169,23 +172,54 @@ def test_series_order_is_by_release_numbers_not_by_name():
 def test_release_series_without_a_tree_reads_what_was_recorded():
     assert patches.release_series("transformers", "5.23.0")[0].parent.name == "5.20-5.25"
     assert patches.release_series("transformers", "4.57.1")[0].parent.name == "4.53-4.57"
-    assert patches.release_series("pytorch", "2.8.0")[0].parent.name == "2.8.0"
+    assert patches.release_series("pytorch", "2.8.0")[0].parent.name == "2.8-2.12"
+    assert patches.release_series("pytorch", "2.14.1+cpu")[0].parent.name == "2.13-2.14"
     with pytest.raises(patches.PatchError, match="no transformers series was checked on release 4.52.4 .*known shapes: 4.53-4.57 "):
         patches.release_series("transformers", "4.52.4")
-    with pytest.raises(patches.PatchError, match=r"no pytorch patch for release 2\.7\.0 \(patches exist for: 2\.8\.0, 2\.9\.1"):
+    with pytest.raises(patches.PatchError, match=r"no pytorch series was checked on release 2\.7\.0 .*known shapes: 2\.8-2\.12 "):
         patches.release_series("pytorch", "2.7.0")
 
 
-def test_pytorch_is_still_chosen_by_its_exact_release(tmp_path):
-    """PyTorch keeps one series per release: a tree of a release without one is refused before any
-    series is tried on it, even when another release's series would apply."""
+TORCH_SOURCES = sorted((Path(__file__).parent / "data" / "torch").glob("*/capture.json"))
+
+
+def test_pytorch_sources_were_captured_for_both_shapes():
+    """The pristine cpp.py of releases no committed run or verify covers, from their wheels
+    (`nox -s torch_sources`): affected releases between the series' own, and the newest."""
+    assert [p.parent.name for p in TORCH_SOURCES] == ["2.12.0", "2.14.1", "2.9.0"]
+
+
+@pytest.mark.parametrize("capture", TORCH_SOURCES, ids=lambda p: p.parent.name)
+def test_pytorch_is_chosen_by_the_shape_of_check_bounds(capture, tmp_path):
+    """torch 2.9.0 and 2.12.0 (no series of their own) take the 2.8-2.12 series, 2.14.1 the 2.13-2.14
+    one: `git apply --check` of each series decides, not the version number; the series then applies,
+    and reverses to the pristine file."""
+    release = capture.parent.name
     root = tmp_path / "torch"
-    root.mkdir()
+    (root / "_inductor" / "codegen").mkdir(parents=True)
+    (root / "version.py").write_text(f"__version__ = '{release}+cpu'\n")
+    pristine = (capture.parent / "cpp.py").read_bytes()
+    (root / "_inductor" / "codegen" / "cpp.py").write_bytes(pristine)
+    target, applied = patches.apply("pytorch", root, check_only=True)
+    expected = "2.8-2.12" if identity.release_key(release) < (2, 13, 0) else "2.13-2.14"
+    assert [p.parent.name for p in applied] == [expected]
+    assert (root / "_inductor" / "codegen" / "cpp.py").read_bytes() == pristine  # --check writes nothing
+    patches.apply("pytorch", root)
+    assert (root / "_inductor" / "codegen" / "cpp.py").read_bytes() != pristine
+    patches.apply("pytorch", root, reverse=True)
+    assert (root / "_inductor" / "codegen" / "cpp.py").read_bytes() == pristine
+
+
+def test_a_torch_tree_of_no_known_shape_is_refused_naming_the_shapes(tmp_path):
+    root = tmp_path / "torch"
+    (root / "_inductor" / "codegen").mkdir(parents=True)
     (root / "version.py").write_text("__version__ = '2.7.0+cpu'\n")
-    before = {p: p.read_bytes() for p in root.rglob("*")}
-    with pytest.raises(patches.PatchError, match="no pytorch patch for release 2.7.0"):
+    (root / "_inductor" / "codegen" / "cpp.py").write_text("# no check_bounds here\n")
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    with pytest.raises(patches.PatchError, match=r"no pytorch patch series applies .*2\.8-2\.12 .*2\.13-2\.14") as info:
         patches.apply("pytorch", root, check_only=True)
-    assert {p: p.read_bytes() for p in root.rglob("*")} == before
+    assert "\n" not in str(info.value)
+    assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
 
 
 TRANSFORMERS_SOURCES = Path(__file__).parent / "data" / "transformers"
@@ -285,8 +319,6 @@ def test_shipped_series_applies_to_the_installed_release_and_reverses(tmp_path, 
     import py_compile
 
     version = patches.release(importlib.import_module(package).__version__)
-    if project == "pytorch" and not (patches.PATCHES / project / version).is_dir():
-        pytest.skip(f"no {project} series for the installed {version}")
     root = _installed_copy(tmp_path, package, files)  # transformers: every 4.53 to 5.25 release has a shape
     before = {p: p.read_bytes() for p in root.rglob("*.py")}
     target, applied = patches.apply(project, root)
@@ -336,7 +368,7 @@ def test_shipped_patches_name_no_author():
         assert "\nFrom: " not in _header(patch), patch
 
 
-PYTORCH_2_14 = patches.PATCHES / "pytorch" / "2.14.1"
+PYTORCH_2_14 = patches.PATCHES / "pytorch" / "2.13-2.14"
 
 
 @pytest.mark.parametrize("folder", [PYTORCH_2_14, patches.PATCHES / "transformers" / "5.20-5.25"], ids=["pytorch", "transformers"])
@@ -394,3 +426,17 @@ def test_export_refuses_a_placeholder_git_identity_and_writes_nothing(series, tm
     assert not out.exists()
     assert cli.main(["export", "--project", "transformers", "--release", "4.57.1", "--author", "Ada <ada@lovelace.dev>", str(out)]) == 0
     assert "From: Ada <ada@lovelace.dev>" in (out / "0001-fix.patch").read_text()
+
+
+def test_the_fix_for_main_changes_check_bounds_and_its_test_only_through_public_cse_methods():
+    """The 2.13-2.14 series: one patch, touching cpp.py's check_bounds and test_cpu_repro.py only,
+    with no added line reaching into CSE's private state (`_cache` or any `cse._...`)."""
+    (patch,) = patches.release_series("pytorch", "2.14.1")
+    text = patch.read_text(encoding="utf-8")
+    assert patches.touched_files(patch) == ["test/inductor/test_cpu_repro.py", "torch/_inductor/codegen/cpp.py"]
+    added = [line for line in text.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    assert not [line for line in added if "_cache" in line or ".cse._" in line]
+    hunks = [line for line in text.splitlines() if line.startswith("@@") and "codegen" not in line]
+    assert all("class CppKernel" in h or "class CPUReproTests" in h or "class LstmModule" in h for h in hunks), hunks
+    body = text.split("\n---\n", 1)[0].split("\n\n", 1)[1]  # the commit message after the header
+    assert len(body.strip().splitlines()) <= 15  # a subject and at most 15 lines of body

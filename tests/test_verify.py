@@ -69,7 +69,7 @@ def test_each_shipped_patch_carries_a_regression_test_that_compiles():
 def _shipped(project: str, release: str) -> str:
     from analyzer import patches
 
-    return sorted((patches.PATCHES / project / release).glob("*.patch"))[0].read_text(encoding="utf-8")
+    return patches.release_series(project, release)[0].read_text(encoding="utf-8")
 
 
 def _diff_of(patch_text: str, path: str) -> str:
