@@ -433,7 +433,7 @@ def _runtime_evidence(reports_dir: Path, run: Run) -> str:
 def pytorch_issue(run: Run, reports_dir: Path) -> str:
     finding = _key_finding(run) or {}
     source = finding.get("source") or {}
-    script, printed, code = _repro_output(run)
+    script, printed, _ = _repro_output(run)
     out: list[str] = []
     if run.lost:
         ident = finding.get("identifier", "tmpN")
@@ -458,12 +458,12 @@ def pytorch_issue(run: Run, reports_dir: Path) -> str:
     if script:
         out += ["", _fence(script, "python")]
     if printed:
-        out += ["", "### Error logs", "", f"The script above prints, exit {code}:", "", _fence("\n".join(printed))]
+        out += ["", "### Error logs", "", _fence("\n".join(printed))]
     if run.late and not run.lost:
         out += ["", _runtime_evidence(reports_dir, run)]
     out += ["", "### Versions", "", *_versions_lines(run)]
     related_ = related("pytorch")
-    out += ["", "Related upstream:", "", *_known_lines(related_, why=False)]
+    out += ["", "Related upstream:", *_known_lines(related_, why=False)]
     out += ["", _details("python -m torch.utils.collect_env", _versions_block(run))]
     if finding:
         body = [f"The generated kernel `{finding.get('kernel', '')}`, line {finding['line']}: {finding['message']}.", "",
