@@ -151,17 +151,26 @@ def matrix(session: nox.Session, torch: str, transformers: str) -> None:
             shutil.rmtree(session.virtualenv.location, ignore_errors=True)
 
 
-@nox.session(reuse_venv=False)
-@nox.parametrize("torch", ["2.9.1", "2.10.0", "2.11.0", "2.12.1", "2.14.1"])
-def verify_patches(session: nox.Session, torch: str) -> None:
-    """Each PyTorch release's patch that `verify` does not cover, checked by its own regression test.
+# The series' own regression tests on the releases `verify` has no pair for: every PyTorch release
+# from 2.9.1 on, with the shape of check_bounds it has; and a release of each transformers shape
+# that `verify` does not cover (5.0-5.3, 5.4-5.19), on the affected torch 2.8.0.
+UPSTREAM_PAIRS = [(t, "5.23.0") for t in ("2.9.1", "2.10.0", "2.11.0", "2.12.1", "2.14.1")] + [
+    ("2.8.0", "5.0.0"),
+    ("2.8.0", "5.17.0"),
+]
 
-    The test must pass patched, and fail unpatched on 2.9–2.12, where the bug is. Throwaway
-    environments, removed afterwards (a CUDA build of torch is about 6.7 GB)."""
-    install(session, torch, "5.23.0")
+
+@nox.session(reuse_venv=False)
+@nox.parametrize(["torch", "transformers"], UPSTREAM_PAIRS)
+def verify_patches(session: nox.Session, torch: str, transformers: str) -> None:
+    """The series' own regression tests on a pair `verify` does not cover (see UPSTREAM_PAIRS).
+
+    Each test must pass patched, and fail unpatched where the bug is. Throwaway environments,
+    removed afterwards (a CUDA build of torch is about 6.7 GB)."""
+    install(session, torch, transformers)
     session.install("expecttest")
     try:
-        session.run("python", "-m", "analyzer", "verify", "--upstream-only")
+        session.run("python", "-m", "analyzer", "verify", "--upstream-only", *session.posargs)
     finally:
         if session.virtualenv.location:
             shutil.rmtree(session.virtualenv.location, ignore_errors=True)
