@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import files, oracle, patches, procs, timings
+from . import files, oracle, patches, procs, scenarios, timings
 
 MINIFIER_TIMEOUT_S = 1200
 _SYMBOL = re.compile(r"\bs\d+\b")
@@ -293,7 +293,7 @@ def builder_figures() -> tuple[dict[str, Any], str]:
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         patched, series = _patched_masking_utils(verify.site_package("transformers"), Path(tmp))
-        major = verify._major()
+        major = scenarios.transformers_major()
         for use_vmap in (False, True) if major >= 5 else (True,):
             for label, shape in MASK_SHAPES.items():
                 mask, q_offset, q_length, kv_length = _mask_inputs(*shape)

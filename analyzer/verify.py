@@ -23,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from . import files, kernel, patches, procs
+from . import files, kernel, patches, procs, scenarios
 
 KINDS = ("causal", "sliding", "chunked", "bidirectional")
 RECOMPILE_LIMIT = 64  # above Dynamo's 8, so the suite never falls back to eager and hides a failure
@@ -39,12 +39,6 @@ class MaskCase:
     extra: int  # how much longer the attention mask is than kv_offset + kv_length
     padding: str  # left | right | none
     pad: int
-
-
-def _major() -> int:
-    from importlib.metadata import version
-
-    return int(version("transformers").split(".")[0])
 
 
 def attention_mask(case: MaskCase) -> Any:
@@ -80,7 +74,7 @@ def builder(kind: str, use_vmap: bool) -> Any:
     import torch
     from transformers import masking_utils as mu
 
-    major = _major()  # outside the traced function: Dynamo would break the graph on a metadata lookup
+    major = scenarios.transformers_major()  # outside the traced function: Dynamo would break the graph on a metadata lookup
 
     def build(mask: torch.Tensor, q_offset: int, q_length: int, kv_length: int, kv_offset: int) -> Any:
         left_padding = (mask == 0).long().cumprod(-1).sum(-1) if kind == "chunked" else None
@@ -154,13 +148,13 @@ def suite(examples: int) -> dict[str, Any]:
     """All checks in this process; returns plain results (see module docstring)."""
     import torch
 
-    from . import scenarios, torchglue
+    from . import torchglue
 
     torchglue.set_recompile_limit(RECOMPILE_LIMIT)
     recorder = torchglue.Recorder()
     results: list[dict[str, Any]] = []
     drawn = cases(examples)
-    paths = [False, True] if _major() >= 5 else [True]
+    paths = [False, True] if scenarios.transformers_major() >= 5 else [True]
     with torchglue.recording(recorder):
         for use_vmap in paths:
             for kind in KINDS:
@@ -187,7 +181,7 @@ def suite(examples: int) -> dict[str, Any]:
                         first_failure = {"case": dataclasses.asdict(case), "reason": reason}
                 results.append(
                     {
-                        "check": f"mask {kind}" + (" vmap" if use_vmap and _major() >= 5 else ""),
+                        "check": f"mask {kind}" + (" vmap" if use_vmap and scenarios.transformers_major() >= 5 else ""),
                         "passed": tally["ok"] > 0 and tally["ok"] + tally["eager-error"] == len(drawn),
                         "counts": dict(tally),
                         "first_failure": first_failure,
