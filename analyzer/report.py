@@ -46,7 +46,7 @@ def _no_paths(text: str) -> str:
 
 def _fence(text: str, lang: str = "") -> str:
     ticks = "````" if "```" in text else "```"
-    return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}"
+    return f"{ticks}{lang}\n{text.rstrip(chr(10))}\n{ticks}"
 
 
 def _details(summary: str, body: str) -> str:
@@ -159,10 +159,16 @@ def _kernel_excerpt(run: Run, finding: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def _trace_table(finding: dict[str, Any]) -> str:
+def _trace_table(finding: dict[str, Any], upstream: bool = False) -> str:
+    """The finding's trace as a table; for upstream, the kernel by Inductor's name, not this project's file."""
     rows = ["| layer | what | where |", "|---|---|---|"]
     for step in finding.get("trace") or []:
-        where = f"{step['file']}:{step['line']}" if step.get("file") else step.get("node", "")
+        if upstream and step["layer"] == "kernel":
+            where = f"`{finding.get('kernel', 'kernel')}` line {step['line']}"
+        elif step.get("file"):
+            where = f"{step['file']}:{step['line']}"
+        else:
+            where = step.get("node", "")
         text = step["text"].replace("|", "\\|")
         rows.append(f"| {step['layer']} | `{text}` | {where} |")
     return "\n".join(rows)
@@ -296,13 +302,9 @@ def _ref(k: Any) -> str:
 
 
 def fix_of(k: Any) -> tuple[str, int | None] | None:
-    """(release, PR) of the fix of a known issue, or None while it is unfixed."""
-    fixed = getattr(k, "fixed_in", None)
-    if not fixed:
-        return None
-    release = getattr(fixed, "release", None) or (fixed.get("release") if isinstance(fixed, dict) else None)
-    pr = getattr(fixed, "pr", None) or (fixed.get("pr") if isinstance(fixed, dict) else None)
-    return (release, pr) if release else None
+    """(release, PR) of the fix of a known issue, or None while no release is known to fix it."""
+    fixed = k.fixed_in
+    return (fixed.release, fixed.pr) if fixed and fixed.release else None
 
 
 def _known_lines(found: list[Any], why: bool = True) -> list[str]:
@@ -365,21 +367,6 @@ def plan(run: Run) -> tuple[list[str], str]:
 # ---------------------------------------------------------------- issue-pytorch.md
 
 
-def _upstream_trace(finding: dict[str, Any]) -> str:
-    """The trace table as upstream reads it: the kernel by Inductor's name, no folder of this project."""
-    rows = ["| layer | what | where |", "|---|---|---|"]
-    for step in finding.get("trace") or []:
-        if step["layer"] == "kernel":
-            where = f"`{finding.get('kernel', 'kernel')}` line {step['line']}"
-        elif step.get("file"):
-            where = f"{step['file']}:{step['line']}"
-        else:
-            where = step.get("node", "")
-        text = step["text"].replace("|", "\\|")
-        rows.append(f"| {step['layer']} | `{text}` | {where} |")
-    return "\n".join(rows)
-
-
 def _versions_lines(run: Run) -> list[str]:
     v = run.summary.get("versions") or {}
     return [
@@ -404,23 +391,22 @@ def _upstream_tests_line(reports_dir: Path, run: Run, project: str) -> str:
     for u in own:
         state = "patched" if u["patched"] else "unpatched"
         parts.append(f"{state}: {_PYTEST_TIME.sub('', u['summary'])}")
-    return f"Its regression test on torch {run.torch}: " + "; ".join(parts) + "."
+    return f"Its regression test on torch {run.torch}, " + "; ".join(parts) + "."
 
 
 def _runtime_evidence(reports_dir: Path, run: Run) -> str:
     """What the check after the load costs at runtime, as `python -m analyzer evidence` measured it on
     this run's versions, or the plain statement that it was not measured (then it is code order)."""
     path = reports_dir / "evidence" / identity.run_folder_name(run.torch, run.transformers) / "guard_page.json"
-    if not path.is_file():
-        return "Runtime harm was not measured on this release: what is shown is the order of the code."
-    data = files.read_json(path)
+    data = files.read_json(path) if path.is_file() else {"runs": []}
     runs = {r["code"]: r for r in data["runs"]}
-    inputs = data["inputs"]
     before, after = runs.get("unpatched"), runs.get("patched")
     if not before:
         return "Runtime harm was not measured on this release: what is shown is the order of the code."
+    inputs = data["inputs"]
     line = (
-        f"At runtime: the same mask called with kv length {inputs['out_of_range_kv']} on a padding mask of length "
+        "At runtime, the same pattern (the causal rule AND `padding_mask[b_idx, kv_idx]`, dynamic shapes) called with kv "
+        f"length {inputs['out_of_range_kv']} on a padding mask of length "
         f"{inputs['mask_length']} that ends right before a guard page (a page mapped without access): "
         f"{before['outcome']}; eager raises `{before.get('eager_out_of_range', '?')}`."
     )
@@ -471,12 +457,12 @@ def pytorch_issue(run: Run, reports_dir: Path) -> str:
         sentence = _cse_sentence(finding)
         if sentence and run.lost:
             body += [sentence, ""]
-        body += ["The check traced through Inductor's layers:", "", _upstream_trace(finding)]
-        out += ["", _details("Analysis: the generated kernel and the trace to the source line", "\n".join(body))]
+        body += ["The check traced through Inductor's layers:", "", _trace_table(finding, upstream=True)]
+        out += ["", _details("Analysis: the kernel transformers' mask builder compiles to, and its trace to the source line", "\n".join(body))]
     names, patch = _patch_section("pytorch", run.torch)
     if patch:
         tests = _upstream_tests_line(reports_dir, run, "pytorch")
-        text = "A proposed fix, with its regression test:" + (f" {tests}" if tests else "")
+        text = "A proposed fix." + (f" {tests}" if tests else "")
         out += ["", _details("Proposed fix", text + "\n\n" + _fence(patch, "diff"))]
     return "\n".join(out).rstrip() + "\n"
 
