@@ -183,7 +183,7 @@ def run(
         summary["status"] = "ok" if all(v["status"] == "ok" for v in summary["variants"]) else "failed"
         summary["findings"] = dict(Counter(f["kind"] for f in findings))
         files.write_json(staging / "findings.json", findings)
-        if worker is not None and any(f["kind"] in (*kernel.LOST, "check-after-load") and f.get("source") for f in findings):
+        if worker is not None and any(f["kind"] in kernel.KINDS and f.get("source") for f in findings):
             if progress:
                 progress("minimizing and verifying repros (each candidate compiled, each script rerun in a fresh process)")
             summary["repro"] = make_repros(staging, worker)

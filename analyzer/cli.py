@@ -164,7 +164,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
     for name, entry in result.items():
         if name.endswith(".py"):
             state = "verified" if entry["verified"] else "NOT verified"
-            ops = f"{entry['ops']} ops" if entry.get("ops") is not None else ("the mask pattern, its late check printed" if entry.get("kind") == "check-after-load" else "the mask builder")
+            ops = _repro_label(entry, "ops")
             print(f"{run / name}: {ops}, {state}")
     return EXIT_CLEAN if all(e["verified"] for n, e in result.items() if n.endswith(".py")) else EXIT_FINDINGS
 
@@ -512,7 +512,7 @@ def _print_table(summary: dict) -> None:
     for name, entry in (summary.get("repro") or {}).items():
         if name.endswith(".py"):
             state = "verified in a fresh process" if entry.get("verified") else "NOT verified"
-            ops = f"{entry['ops']} torch ops" if entry.get("ops") is not None else ("the mask pattern, its late check printed" if entry.get("kind") == "check-after-load" else "the mask builder")
+            ops = _repro_label(entry, "torch ops")
             console.print(f"{name}: {ops}, {state}")
     from . import report
 
@@ -523,6 +523,13 @@ def _print_table(summary: dict) -> None:
         console.print(f"known upstream: {k.ref} ({k.type}, {k.status}{fixed}): {k.title}")
     docs, why = report.plan(run)
     console.print(f"documents: {', '.join(docs) or 'none'} ({why})")
+
+
+def _repro_label(entry: dict, unit: str) -> str:
+    """What a repro script compiles: its op count, or which whole program it is."""
+    if entry.get("ops") is not None:
+        return f"{entry['ops']} {unit}"
+    return "the mask pattern, its late check printed" if entry.get("kind") == "check-after-load" else "the mask builder"
 
 
 def _exit_now(code: int) -> None:

@@ -28,7 +28,6 @@ paths, dates or ids that vary between runs; the SVG carries only Graphviz's vers
 from __future__ import annotations
 
 import html
-import os
 import re
 import shutil
 from pathlib import Path

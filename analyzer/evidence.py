@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import files, patches, procs
+from . import files, identity, patches, procs
 
 COMMAND = "python -m analyzer evidence"
 PROT_NONE = 0  # <sys/mman.h>; the mmap module exports only PROT_READ and PROT_WRITE
@@ -196,11 +196,9 @@ def table(data: dict[str, Any]) -> str:
 
 def run(reports: Path, timeout_s: float = 900) -> Path:
     """Unpatched, then patched, on the installed torch; writes the JSON and the table."""
-    from .analyze import run_folder_name
-
     runs = [_one(patched, timeout_s) for patched in (False, True)]
     data = {
-        "environment": run_folder_name(),
+        "environment": identity.installed_run_folder_name(),
         "command": COMMAND,
         "python": platform.python_version(),
         "platform": platform.platform(),

@@ -1,5 +1,5 @@
-"""Run identity: what a version string means, what a run and its artifacts are called, and the
-finding kinds. The one home of these facts; every other module asks here. Standard library only.
+"""Run identity: what a version string means, what a run folder and the environment records in
+it are called, and the finding kinds. The one home of these facts; every other module asks here. Standard library only.
 
 Versions, as `torch.__version__`, pip and package metadata write them:
 
@@ -16,7 +16,7 @@ name a build made before it. A release is three numbers (`2.8` is `2.8.0`).
 from __future__ import annotations
 
 import re
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import version
 
 _RELEASE = re.compile(r"\s*v?(\d+)\.(\d+)(?:\.(\d+))?")
 _PRERELEASE = re.compile(r"^(?:\.?dev\d*|a\d*|b\d*|rc\d*|\.post\d*)", re.IGNORECASE)
@@ -62,14 +62,6 @@ def installed_release(dist: str) -> str:
     return release(installed(dist))
 
 
-def is_installed(dist: str) -> bool:
-    try:
-        version(dist)
-    except PackageNotFoundError:
-        return False
-    return True
-
-
 def run_folder_name(torch: str, transformers: str) -> str:
     """`torch-<release>-transformers-<release>`: a run folder under a scenario, a matrix cell, a
     verification folder. Named by release, since builds of one release differ by machine."""
@@ -94,14 +86,8 @@ def parse_run_folder_name(name: str) -> tuple[str, str] | None:
 BOUNDS_MESSAGE = "index out of bounds"  # what Inductor's bounds checks say
 KINDS = ("undeclared", "forward-reference", "out-of-scope", "check-after-load")
 LOST = KINDS[:3]  # the kinds that mean a variable is used where no declaration reaches it
-LATE = "check-after-load"
 
 # ----------------------------------------------------------------------------- artifacts of a run
 
-CAPTURE = "capture.json"  # one captured variant's bundle, beside its kernels/
-FINDINGS = "findings.json"
-SUMMARY = "summary.json"
-REPRO = "repro.json"
-TIMINGS = "timings.json"  # durations, ignored by git
 COLLECT_ENV = "collect_env.txt"
 TRANSFORMERS_ENV = "transformers_env.txt"

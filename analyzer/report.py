@@ -262,11 +262,6 @@ def _patch_section(project: str, version: str) -> tuple[str, str]:
     return names, body
 
 
-def _workaround(note: str) -> list[str]:
-    code = "import torch._inductor.config\ntorch._inductor.config.assert_indirect_indexing = False"
-    return ["### Workaround", "", _fence(code, "python"), "", note]
-
-
 def _versions_block(run: Run) -> str:
     env = run.text(COLLECT_ENV)
     if env is None:

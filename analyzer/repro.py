@@ -16,11 +16,10 @@ from __future__ import annotations
 import json
 import os
 import time
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from . import capture, files, kernel, minimize, oracle, scenarios
+from . import capture, files, identity, kernel, minimize, oracle, scenarios
 
 
 SIGNATURE_CHECK = '''def shows_bug(exc: Exception) -> bool:
@@ -140,7 +139,7 @@ def transformers_script(calls: list[dict[str, Any]], use_vmap: bool) -> str:
     """The transformers-level repro with the shapes of the first call that failed."""
     failing = next(c for c in calls if not c["ok"])
     inputs = failing["inputs"]
-    builder = TRANSFORMERS_5.format(use_vmap=use_vmap) if int(version("transformers").split(".")[0]) >= 5 else TRANSFORMERS_4
+    builder = TRANSFORMERS_5.format(use_vmap=use_vmap) if scenarios.transformers_major() >= 5 else TRANSFORMERS_4
     main = TRANSFORMERS_MAIN.format(
         batch=inputs["attention_mask"][0], kv_length=inputs["kv_length"], pad=3, q_offset=inputs["q_offset"], q_length=inputs["q_length"]
     )
@@ -156,7 +155,7 @@ def sequence_script(calls: list[dict[str, Any]], use_vmap: bool) -> str:
     # a call's `step` names it when its label also says where it ran (an order of async tests)
     prefill = next(c for c in calls if c.get("step", c["label"]) == "prefill")["inputs"]
     decode = next(c for c in calls if c.get("step", c["label"]).startswith("decode"))["inputs"]
-    builder = TRANSFORMERS_5.format(use_vmap=use_vmap) if int(version("transformers").split(".")[0]) >= 5 else TRANSFORMERS_4
+    builder = TRANSFORMERS_5.format(use_vmap=use_vmap) if scenarios.transformers_major() >= 5 else TRANSFORMERS_4
     main = SEQUENCE_MAIN.format(
         batch=prefill["attention_mask"][0],
         pad=3,
@@ -299,7 +298,7 @@ def make_order(run_dir: Path, finding: dict[str, Any], timeout_s: float = 300) -
 
     where = f"{finding['source']['file']}:{finding['source']['line']}"
     script = run_dir / "repro_torch.py"
-    files.write_text(script, ORDER_SCRIPT.format(torch=version("torch").split("+")[0], where=where))
+    files.write_text(script, ORDER_SCRIPT.format(torch=identity.installed_release("torch"), where=where))
     rc, output = oracle.run_script(script, timeout_s=timeout_s, env=torchglue.trust_vec_isa())
     printed = output.strip().splitlines()
     out = {

@@ -23,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from . import files, kernel, patches, procs, scenarios
+from . import files, identity, kernel, patches, procs, scenarios
 
 KINDS = ("causal", "sliding", "chunked", "bidirectional")
 RECOMPILE_LIMIT = 64  # above Dynamo's 8, so the suite never falls back to eager and hides a failure
@@ -327,9 +327,7 @@ def table(runs: list[dict[str, Any]], env: str) -> str:
 
 def run_all(configs: list[str], examples: int, reports: Path, progress: Any = None) -> Path:
     """Every configuration on this environment; writes `verify/<env>/results.json` and `results.md`."""
-    from .analyze import run_folder_name
-
-    env = run_folder_name()
+    env = identity.installed_run_folder_name()
     runs = []
     for name in configs:
         if progress:
@@ -529,9 +527,7 @@ def upstream_table(results: list[dict[str, Any]], env: str) -> str:
 def run_upstream(reports: Path, projects: tuple[str, ...] = PROJECTS) -> Path:
     """Only the regression tests of this environment's series; writes `upstream_tests.*`. With some
     `projects` only, the other projects' results already there are kept."""
-    from .analyze import run_folder_name
-
-    env = run_folder_name()
+    env = identity.installed_run_folder_name()
     folder = reports / "verify" / env
     previous = files.read_json(folder / "upstream_tests.json") if (folder / "upstream_tests.json").is_file() else []
     upstream = upstream_tests(projects=projects)

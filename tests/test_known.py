@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import identity, known, matrix
+from analyzer import identity, known
 
 ROOT = Path(__file__).resolve().parent.parent
 MATRIX = json.loads((ROOT / "reports" / "matrix.json").read_text())
