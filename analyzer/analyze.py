@@ -16,7 +16,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from . import capture, files, identity, kernel, procs, report, scenarios, timings, trace
+from analyzer import files, identity, procs, timings
+from analyzer.analysis import kernel, trace
+from analyzer.capture import bundle, scenarios
+from analyzer.report import documents
 
 
 
@@ -31,7 +34,7 @@ def analyze_bundle(bundle_dir: Path, run_dir: Path, unparsed: list[dict[str, str
     A kernel the parser cannot read is listed in `unparsed` with the reason, never skipped
     silently: the run is then marked failed, because "no findings" would be a claim about it.
     """
-    data = capture.load_bundle(bundle_dir)
+    data = bundle.load_bundle(bundle_dir)
     out = []
     for compile_rec in data["compiles"]:
         graph = trace.layer_graph(compile_rec)
@@ -56,7 +59,7 @@ def _call_summary(data: dict[str, Any]) -> list[dict[str, Any]]:
     for call in data["calls"]:
         error = call.get("error") or {}
         message = error.get("message", "")
-        first_error = capture.first_compiler_error(message)
+        first_error = bundle.first_compiler_error(message)
         out.append(
             {
                 "label": call["label"],
@@ -110,10 +113,10 @@ def start_repro_worker(run_started: float) -> procs.Child:
     """`python -m analyzer repro --from-stdin`, started before the capture: it imports torch, probes
     the vector ISA and warms Inductor up while the capture runs, then waits to be told the run
     folder. This process imports and compiles nothing."""
-    from . import repro
+    from analyzer.repro import scripts
 
     cmd = [sys.executable, "-m", "analyzer", "repro", "--from-stdin"]
-    return procs.Child(cmd, env={repro.RUN_STARTED_ENV: repr(run_started)})
+    return procs.Child(cmd, env={scripts.RUN_STARTED_ENV: repr(run_started)})
 
 
 def make_repros(run_dir: Path, worker: procs.Child, timeout_s: float = REPRO_TIMEOUT_S) -> dict[str, Any]:
@@ -129,7 +132,7 @@ def make_repros(run_dir: Path, worker: procs.Child, timeout_s: float = REPRO_TIM
 def run(
     scenario_name: str,
     reports_dir: Path,
-    timeout_s: float = capture.DEFAULT_TIMEOUT_S,
+    timeout_s: float = bundle.DEFAULT_TIMEOUT_S,
     progress: Any = None,
     repro: bool = True,
     variants: list[str] | None = None,
@@ -155,10 +158,10 @@ def run(
         for number, variant in enumerate(variants, 1):
             if progress:
                 progress(f"capturing {scenario_name} [{variant}] in a fresh process ({number}/{len(variants)})")
-            result = capture.run_variant(scenario_name, variant, staging / variant, timeout_s)
+            result = bundle.run_variant(scenario_name, variant, staging / variant, timeout_s)
             entry: dict[str, Any] = dataclasses.asdict(result)
             if result.status == "ok":
-                data = capture.load_bundle(staging / variant)
+                data = bundle.load_bundle(staging / variant)
                 summary.setdefault("versions", data["versions"])
                 entry["calls"] = _call_summary(data)
                 entry["compiles"] = len(data["compiles"])
@@ -189,28 +192,28 @@ def run(
             summary["repro"] = make_repros(staging, worker)
         elif worker is not None:
             worker.kill()  # nothing to reproduce
-        from . import explain
+        from analyzer.report import flakiness
 
-        flakiness = explain.write(staging)  # flakiness.md, for a scenario that records its tests' orders
-        if flakiness:
-            summary["flakiness"] = flakiness
+        flaky = flakiness.write(staging)  # flakiness.md, for a scenario that records its tests' orders
+        if flaky:
+            summary["flakiness"] = flaky
         files.write_json(staging / "summary.json", summary)
         if progress:
             progress("recording the environment (torch.utils.collect_env, transformers env)")
-        files.write_text(staging / report.COLLECT_ENV, collect_env())
-        files.write_text(staging / report.TRANSFORMERS_ENV, transformers_env())
+        files.write_text(staging / documents.COLLECT_ENV, collect_env())
+        files.write_text(staging / documents.TRANSFORMERS_ENV, transformers_env())
         timings.move_out(staging)
         notices = []
         if findings:
             if progress:
                 progress("drawing the def-use slices and layer traces")
-            from . import draw
+            from analyzer.report import draw
 
             notice = draw.draw_or_keep(staging, final)  # without Graphviz: the sources, and the pictures still true
             notices += [notice] if notice else []
         if progress:
             progress("writing the reports")
-        report.write_run(staging, reports_dir)
+        documents.write_run(staging, reports_dir)
         files.replace_dir(staging, final)
     except BaseException:
         # an interrupted run leaves no staging folder behind; the previous report stays intact

@@ -20,7 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import files, oracle, patches, procs, scenarios, timings
+from analyzer import files, procs, timings
+from analyzer.capture import scenarios
+from analyzer.fix import patches
+from analyzer.repro import oracle
 
 MINIFIER_TIMEOUT_S = 1200
 _SYMBOL = re.compile(r"\bs\d+\b")
@@ -288,7 +291,7 @@ def builder_figures() -> tuple[dict[str, Any], str]:
     import torch
     from transformers import masking_utils
 
-    from . import verify
+    from analyzer.fix import verify
 
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -325,7 +328,7 @@ def kernel_child(out: Path) -> int:
     import torch
     import torch._inductor.config as inductor_config
 
-    from . import scenarios, torchglue
+    from analyzer.capture import scenarios, torchglue
 
     figures: dict[str, Any] = {}
     build = scenarios._mask_builder(use_vmap=True)
@@ -357,7 +360,7 @@ def run_builder_bench(out_path: Path) -> dict[str, Any]:
 
 def run_kernel_bench(out_path: Path) -> dict[str, Any]:
     """Apply the PyTorch series to this environment, measure in a child, reverse it."""
-    from . import verify
+    from analyzer.fix import verify
 
     with tempfile.TemporaryDirectory() as tmp, patches.applied("pytorch", verify.site_package("torch")):
         out = Path(tmp) / "kernel.json"
@@ -419,7 +422,7 @@ def run_scan_bench(out_path: Path, roots: list[Path], target_mb: float = SCAN_CO
     apart. Writes the `scan` entry of bench.json."""
     from importlib.metadata import version
 
-    from . import scan
+    from analyzer.analysis import scan
 
     sources = captured_kernels(roots)
     if not sources:
@@ -469,7 +472,7 @@ def run_graphs_bench(out_path: Path, layers: tuple[int, ...] = GRAPH_LAYERS, sce
     process with its own Inductor cache: capture seconds, compiles, kernels and analysis seconds
     side by side. Repros are left out; they depend on the failing kernel, not on the model's size.
     Writes the `analyze_scaling` entry of bench.json."""
-    from . import scenarios
+    from analyzer.capture import scenarios
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="analyzer-bench-graphs-") as tmp:

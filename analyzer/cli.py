@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
-from . import identity, procs
+from analyzer import identity, procs
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -42,14 +42,14 @@ def _error(message: str) -> int:
 
 def _cannot_run(compiler: bool = True) -> str | None:
     """Why a command that runs torch (and compiles, with `compiler`) cannot start on this machine."""
-    from . import preflight
+    from analyzer import preflight
 
     return preflight.problem(compiler)
 
 
 def _bad_selection(scenario: str, variants: list[str]) -> str | None:
     """Why the scenario or one of the variants cannot run here, or None."""
-    from . import scenarios
+    from analyzer.capture import scenarios
 
     try:
         known = scenarios.get(scenario).variants()
@@ -62,11 +62,11 @@ def _bad_selection(scenario: str, variants: list[str]) -> str | None:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from . import scan
+    from analyzer.analysis import scan
 
     torch, source = (args.torch, "--torch") if args.torch is not None else (None, "installed")
     if args.json or torch is not None:  # the known issues are matched in --json output only
-        from . import known
+        from analyzer.analysis import known
 
         if torch is not None:
             try:
@@ -90,8 +90,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from . import analyze
-    from .progress import Progress
+    from analyzer import analyze
+    from analyzer.progress import Progress
 
     problem = _bad_selection(args.scenario, args.variant or []) or _cannot_run()
     if problem:
@@ -108,18 +108,18 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
-    from . import capture
+    from analyzer.capture import bundle
 
     problem = _bad_selection(args.scenario, [args.variant]) or _cannot_run()
     if problem:
         return _error(problem)
-    result = capture.capture_to(args.scenario, args.variant, Path(args.out), args.timeout, slim=args.slim)
+    result = bundle.capture_to(args.scenario, args.variant, Path(args.out), args.timeout, slim=args.slim)
     print(f"{args.out}: {result.status} in {result.seconds:.1f}s")
     return EXIT_CLEAN if result.status == "ok" else EXIT_FINDINGS
 
 
 def cmd_capture_cache(args: argparse.Namespace) -> int:
-    from . import cachefolder
+    from analyzer.capture import cachefolder
 
     problem = _cannot_run()
     if problem:
@@ -138,7 +138,8 @@ def _not_a_run(run: Path, needs: str) -> str | None:
 
 
 def cmd_repro(args: argparse.Namespace) -> int:
-    from . import repro, timings
+    from analyzer import timings
+    from analyzer.repro import scripts
 
     if args.from_stdin == (args.run is not None):
         return _error("give a run folder, or --from-stdin to read it once warmed up, not both")
@@ -146,7 +147,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
     if problem:
         return _error(problem)
     if args.from_stdin:
-        repro.warm_up()
+        scripts.warm_up()
         line = sys.stdin.readline().strip()
         if not line:
             return EXIT_CLEAN  # the run found nothing to reproduce
@@ -156,10 +157,10 @@ def cmd_repro(args: argparse.Namespace) -> int:
     if problem:
         return _error(problem)
     try:
-        result = repro.make(run)
+        result = scripts.make(run)
     except LookupError as exc:
         return _error(f"{run}: {exc}")
-    repro.record_in_summary(run, result)
+    scripts.record_in_summary(run, result)
     timings.move_out(run)
     for name, entry in result.items():
         if name.endswith(".py"):
@@ -170,7 +171,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
 
 
 def cmd_draw(args: argparse.Namespace) -> int:
-    from . import draw
+    from analyzer.report import draw
 
     run = Path(args.run)
     problem = _not_a_run(run, "findings.json")
@@ -188,7 +189,7 @@ def cmd_draw(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from . import report
+    from analyzer.report import documents
 
     reports_dir = Path(args.reports)
     if not reports_dir.is_dir():
@@ -197,9 +198,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     problem = next(filter(None, (_not_a_run(run, "summary.json") for run in runs)), None)
     if problem:
         return _error(problem)
-    if not runs and not report.run_dirs(reports_dir):
+    if not runs and not documents.run_dirs(reports_dir):
         return _error(f"{reports_dir}: no analyze run folders (run `nox -s analyze` first)")
-    for path in report.write_all(reports_dir, runs or None):
+    for path in documents.write_all(reports_dir, runs or None):
         print(f"written: {path}")
     print(f"read next: {reports_dir / 'README.md'} (one line per run, and which report to open)")
     return EXIT_CLEAN
@@ -209,7 +210,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from . import bench
+    from analyzer import bench
 
     if args.what == "scan":
         return _bench_scan(args)
@@ -221,7 +222,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.what == "graphs":
         return _bench_graphs(args)
     if args.what == "kernel":
-        from . import patches
+        from analyzer.fix import patches
 
         try:
             with Console(stderr=True).status("the mask kernel with the PyTorch patch against the assert off; eager builders"):
@@ -258,7 +259,8 @@ def _bench_builder(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from . import bench, patches
+    from analyzer import bench
+    from analyzer.fix import patches
 
     try:
         with Console(stderr=True).status("the SDPA mask builder in eager, patched against unpatched, side by side"):
@@ -281,7 +283,7 @@ def _bench_scan(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from . import bench
+    from analyzer import bench
 
     roots = [Path("reports"), Path("tests/data")]
     with Console(stderr=True).status(f"scan of a {bench.SCAN_CORPUS_MB} MB corpus of copies of every captured kernel"):
@@ -307,7 +309,7 @@ def _bench_graphs(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from . import bench
+    from analyzer import bench
 
     with Console(stderr=True).status(f"analyze of the tiny model with {', '.join(map(str, bench.GRAPH_LAYERS))} layers, one at a time"):
         entry = bench.run_graphs_bench(Path(args.out))
@@ -329,7 +331,7 @@ def _bench_graphs(args: argparse.Namespace) -> int:
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
-    from . import patches
+    from analyzer.fix import patches
 
     try:
         target, applied = patches.apply(args.project, Path(args.path), check_only=args.check, reverse=args.reverse)
@@ -342,7 +344,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from . import patches
+    from analyzer.fix import patches
 
     try:
         written = patches.export(args.project, args.release, Path(args.out), identity=args.author)
@@ -354,8 +356,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_evidence(args: argparse.Namespace) -> int:
-    from . import evidence, patches
-    from .progress import Progress
+    from analyzer.fix import evidence, patches
+    from analyzer.progress import Progress
 
     problem = _cannot_run()
     if problem:
@@ -372,19 +374,19 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch_masking_utils(args: argparse.Namespace) -> int:
-    from . import wheels
+    from analyzer.capture import wheels
 
     return _fetch(args, "fetch-masking-utils", "transformers", wheels.MASKING_UTILS)
 
 
 def cmd_fetch_cpp_codegen(args: argparse.Namespace) -> int:
-    from . import wheels
+    from analyzer.capture import wheels
 
     return _fetch(args, "fetch-cpp-codegen", "torch", wheels.CPP_CODEGEN)
 
 
 def _fetch(args: argparse.Namespace, name: str, dist: str, members: dict[str, str]) -> int:
-    from . import wheels
+    from analyzer.capture import wheels
 
     command = f"python -m analyzer {name} --release {args.release} --out {args.out}"
     try:
@@ -397,8 +399,9 @@ def _fetch(args: argparse.Namespace, name: str, dist: str, members: dict[str, st
 
 
 def cmd_shapes(args: argparse.Namespace) -> int:
-    from . import patches, shapes, wheels
-    from .progress import Progress
+    from analyzer.capture import wheels
+    from analyzer.fix import patches, shapes
+    from analyzer.progress import Progress
 
     project = args.project
     first = args.first or {"transformers": "4.53.0", "pytorch": "2.8.0"}[project]
@@ -420,8 +423,8 @@ def cmd_shapes(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from . import verify
-    from .progress import Progress
+    from analyzer.fix import verify
+    from analyzer.progress import Progress
 
     configs = args.config or list(verify.CONFIGS)
     unknown = [c for c in configs if c not in verify.CONFIGS]
@@ -449,7 +452,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_matrix_cell(args: argparse.Namespace) -> int:
     """One cell of the version matrix on the installed versions; exit 0 once it is recorded,
     pass or fail alike (the verdict is the measurement), 1 when a variant crashed or timed out."""
-    from . import matrix
+    from analyzer import matrix
 
     out = Path(args.out)
     try:
@@ -462,7 +465,7 @@ def cmd_matrix_cell(args: argparse.Namespace) -> int:
                 return _error(f"{args.not_installable}: cannot read the installer's output ({exc.strerror})")
             cell = matrix.not_installable_cell(out, args.torch, args.transformers, matrix.pip_error(pip_output))
         else:
-            from .progress import Progress
+            from analyzer.progress import Progress
 
             problem = _bad_selection(args.scenario, [])
             if problem:
@@ -479,7 +482,7 @@ def cmd_matrix_cell(args: argparse.Namespace) -> int:
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
-    from . import matrix
+    from analyzer import matrix
 
     try:
         result = matrix.write_matrix(Path(args.cells), Path(args.json), Path(args.md))
@@ -514,14 +517,14 @@ def _print_table(summary: dict) -> None:
             state = "verified in a fresh process" if entry.get("verified") else "NOT verified"
             ops = _repro_label(entry, "torch ops")
             console.print(f"{name}: {ops}, {state}")
-    from . import report
+    from analyzer.report import documents
 
-    run = report.load(Path(summary["path"]))
-    for k in report.matches(run):
-        fix = report.fix_of(k)
+    run = documents.load(Path(summary["path"]))
+    for k in documents.matches(run):
+        fix = documents.fix_of(k)
         fixed = f", fixed in {k.fixed_in.project} {fix[0]}" + (f" (PR #{fix[1]})" if fix[1] else "") if fix else ""
         console.print(f"known upstream: {k.ref} ({k.type}, {k.status}{fixed}): {k.title}")
-    docs, why = report.plan(run)
+    docs, why = documents.plan(run)
     console.print(f"documents: {', '.join(docs) or 'none'} ({why})")
 
 
@@ -546,27 +549,28 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     procs.bind_to_parent()  # a child of a capture or analyze run dies with it
     if argv[:1] == ["_capture-child"]:
-        from . import capture
+        from analyzer.capture import bundle
 
         _, scenario, variant, out = argv
-        _exit_now(capture.run_child(scenario, variant, Path(out)))
+        _exit_now(bundle.run_child(scenario, variant, Path(out)))
     if argv[:1] == ["_evidence-child"]:
-        from . import evidence
+        from analyzer.fix import evidence
 
         evidence.child(Path(argv[1]))
         return EXIT_CLEAN
     if argv[:1] == ["_verify-suite"]:
-        from . import files, verify
+        from analyzer import files
+        from analyzer.fix import verify
 
         _, examples, out = argv
         files.write_json(Path(out), verify.suite(int(examples)))
         return EXIT_CLEAN
     if argv[:1] == ["_kernel-bench"]:
-        from . import bench
+        from analyzer import bench
 
         return bench.kernel_child(Path(argv[1]))
     if argv[:1] == ["_minify-checked"]:
-        from . import bench
+        from analyzer import bench
 
         _, launcher, out = argv
         return bench.minify_checked(Path(launcher), Path(out))
@@ -715,6 +719,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _scenario_lines() -> list[str]:
-    from . import scenarios
+    from analyzer.capture import scenarios
 
     return [f"{s.name}: {s.summary}" for s in scenarios.SCENARIOS.values()]

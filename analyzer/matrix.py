@@ -24,7 +24,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from . import files, identity
+from analyzer import files, identity
 
 SCENARIO = "sdpa-mask-decode"
 
@@ -117,7 +117,7 @@ def classify_check_bounds(source: str) -> dict[str, Any]:
 
 def installed_check_bounds() -> dict[str, Any]:
     """The installed torch's `check_bounds`: its state and the sha256 of its source."""
-    from . import torchglue
+    from analyzer.capture import torchglue
 
     source = torchglue.check_bounds_source()
     return {**classify_check_bounds(source), "sha256": hashlib.sha256(source.encode("utf-8")).hexdigest()}
@@ -153,7 +153,7 @@ def _check_requested(torch: str | None, transformers: str | None) -> None:
 
 def cell_from_run(summary: dict[str, Any], findings: list[dict[str, Any]], mask_kernels: list[str], check_bounds: dict[str, Any]) -> dict[str, Any]:
     """The cell record from an analyze run: verdict, finding kinds, kernel hash, first error."""
-    from .kernel import LOST  # tree-sitter: only where a cell runs, not where one is collated
+    from analyzer.analysis.kernel import LOST  # tree-sitter: only where a cell runs, not where one is collated
     versions = summary.get("versions") or {"torch": _installed("torch"), "transformers": _installed("transformers")}
     broken = [v for v in summary["variants"] if v["status"] != "ok"]
     calls = [c for v in summary["variants"] for c in v.get("calls", [])]
@@ -201,8 +201,9 @@ def run_cell(
     """Run the scenario's variants on the installed versions (no repro minimization) and write the
     cell to `out`. `torch` and `transformers` are the releases the cell was meant to have: an
     environment that resolved to something else is refused rather than recorded under a wrong name."""
-    from . import analyze, capture
-    from .kernel import BOUNDS_MESSAGE
+    from analyzer import analyze
+    from analyzer.capture import bundle
+    from analyzer.analysis.kernel import BOUNDS_MESSAGE
 
     _check_requested(torch, transformers)
     started = time.perf_counter()
@@ -216,7 +217,7 @@ def run_cell(
         for v in summary["variants"]:
             if v["status"] != "ok":
                 continue
-            for compile_ in capture.load_bundle(run_dir / v["bundle"])["compiles"]:
+            for compile_ in bundle.load_bundle(run_dir / v["bundle"])["compiles"]:
                 for k in compile_["kernels"]:
                     source = Path(k["path"]).read_text(encoding="utf-8")
                     if BOUNDS_MESSAGE in source:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-from . import identity
+from analyzer import identity
 
 # the oldest releases this project reads: Inductor's loop bodies and hooks as torchglue uses them,
 # and the SDPA mask builders of transformers 4.53+

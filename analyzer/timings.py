@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from . import files
+from analyzer import files
 
 TIMINGS = "timings.json"
 _CLOCK_KEY = re.compile(r"(^|_)seconds$")

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from analyzer.scenarios import Scenario
+from analyzer.capture.scenarios import Scenario
 
 CANNED = Path(__file__).parent / "data" / "torch-2.13.0-transformers-5.23.0" / "sdpa-mask-decode" / "novmap-dynamic"
 

@@ -5,7 +5,9 @@ import json
 
 import pytest
 
-from analyzer import analyze, asynctests, kernel
+from analyzer import analyze
+from analyzer.analysis import kernel
+from analyzer.capture import asynctests
 
 
 def test_orders_are_fixed_and_each_test_runs_alone():
@@ -21,7 +23,7 @@ def test_orders_are_fixed_and_each_test_runs_alone():
 def test_gather_interleaves_at_await_points_in_a_fixed_order():
     """Run eagerly (no compile): the calls run in the order the tests' awaits set, every time."""
     pytest.importorskip("torch")
-    from analyzer import scenarios, torchglue
+    from analyzer.capture import scenarios, torchglue
 
     build = scenarios._mask_builder(use_vmap=scenarios.transformers_major() < 5)
     gather = next(o for o in asynctests.ORDERS if o.mode == "concurrent")

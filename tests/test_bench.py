@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import AFFECTED, kernels
 
-from analyzer import bench, files, scenarios
+from analyzer import bench, files
+from analyzer.capture import scenarios
 
 
 def test_corpus_is_copies_of_every_kernel_up_to_the_size_asked(tmp_path):

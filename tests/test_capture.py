@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import analyze, capture, report
+from analyzer import analyze
+from analyzer.capture import bundle
+from analyzer.report import documents
 
 TORCH = tuple(int(x) for x in version("torch").split("+")[0].split(".")[:2])
 FIXED_RELEASE = (2, 13)  # first release whose check_bounds no longer loses its variable
@@ -140,9 +142,9 @@ def test_analyze_regenerates_the_committed_run_byte_for_byte(mask_run, tmp_path)
     committed one is put in place before the reports that quote it are written again."""
     run_dir, committed = _committed_run(mask_run, tmp_path)
     tracked = _tracked(ROOT / "reports" / "sdpa-mask-decode" / run_dir.name)
-    assert "summary.json" in tracked and report.COLLECT_ENV in tracked
-    shutil.copy(committed / report.COLLECT_ENV, run_dir / report.COLLECT_ENV)
-    report.write_run(run_dir, committed.parent.parent)  # the committed matrix and verification results are what the reports quote
+    assert "summary.json" in tracked and documents.COLLECT_ENV in tracked
+    shutil.copy(committed / documents.COLLECT_ENV, run_dir / documents.COLLECT_ENV)
+    documents.write_run(run_dir, committed.parent.parent)  # the committed matrix and verification results are what the reports quote
     regenerated = sorted(p.relative_to(run_dir).as_posix() for p in run_dir.rglob("*") if p.is_file())
     missing = [name for name in tracked if name not in regenerated]
     assert not missing, missing
@@ -151,7 +153,7 @@ def test_analyze_regenerates_the_committed_run_byte_for_byte(mask_run, tmp_path)
 
 
 def test_hung_capture_is_killed_and_its_output_kept_aside(tmp_path):
-    result = capture.capture_to("sdpa-mask-decode", "vmap-dynamic", tmp_path / "bundle", timeout_s=0.5)
+    result = bundle.capture_to("sdpa-mask-decode", "vmap-dynamic", tmp_path / "bundle", timeout_s=0.5)
     assert result.status == "timeout" and result.returncode is None
     assert not (tmp_path / "bundle").exists()
     assert (tmp_path / "bundle.timeout" / "child.log").is_file()
@@ -177,7 +179,7 @@ def faults(tmp_path, monkeypatch):
 
 
 def test_crashed_capture_is_kept_aside_with_its_log(tmp_path, faults):
-    result = capture.capture_to("fault", "crash", tmp_path / "out" / "bundle", timeout_s=600)
+    result = bundle.capture_to("fault", "crash", tmp_path / "out" / "bundle", timeout_s=600)
     assert result.status == "crashed" and result.returncode == 1
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["bundle.crashed"]
     assert "RuntimeError: injected crash" in (tmp_path / "out" / "bundle.crashed" / "child.log").read_text()
@@ -202,7 +204,7 @@ def test_capture_at_its_timeout_is_killed_with_its_grandchildren(tmp_path, fault
         raise subprocess.TimeoutExpired(self.args, timeout)
 
     monkeypatch.setattr(subprocess.Popen, "communicate", communicate)
-    result = capture.capture_to("fault", "hang", tmp_path / "out" / "bundle", timeout_s=600)
+    result = bundle.capture_to("fault", "hang", tmp_path / "out" / "bundle", timeout_s=600)
     pids = json.loads((faults / "pids.json").read_text())
     assert result.status == "timeout" and result.returncode is None
     assert fault_scenarios.gone(pids["child"]) and fault_scenarios.gone(pids["grandchild"])
@@ -214,7 +216,7 @@ def test_capture_at_its_timeout_is_killed_with_its_grandchildren(tmp_path, fault
 def test_clang_end_to_end(tmp_path, monkeypatch):
     """CXX=clang++, as on macOS where the failure was first reported: capture, analysis and repro work
     the same, and what is recorded is clang's own message (`use of undeclared identifier 'tmpN'`)."""
-    from analyzer import scenarios
+    from analyzer.capture import scenarios
 
     if shutil.which("clang++") is None:
         pytest.skip("clang++ is not installed (apt-get install clang libomp-dev)")

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from conftest import AFFECTED, DATA
 
-from analyzer import crosscheck, kernel
+import crosscheck
+from analyzer.analysis import kernel
 
 INSTALLED = version("torch").split("+")[0]
 BUNDLES = crosscheck.bundles(DATA)
@@ -49,7 +50,7 @@ def _need(release: str) -> None:
 @pytest.fixture(scope="module")
 def verdicts() -> dict[str, dict[str, list[crosscheck.CompilerError]]]:
     """Compiler errors per kernel file, per torch release: computed once, for the installed release only."""
-    from analyzer import torchglue
+    from analyzer.capture import torchglue
 
     out: dict[str, dict[str, list[crosscheck.CompilerError]]] = defaultdict(dict)
     for (release, isa), paths in _groups().items():
@@ -103,7 +104,7 @@ def clang_verdicts() -> dict[str, dict[str, list[crosscheck.CompilerError]]]:
     """As `verdicts`, with clang++ given Inductor's flags (for the installed release only)."""
     import shutil
 
-    from analyzer import torchglue
+    from analyzer.capture import torchglue
 
     if shutil.which("clang++") is None:
         pytest.skip("clang++ is not installed (apt-get install clang libomp-dev)")
@@ -162,7 +163,7 @@ def test_one_unit_says_what_each_kernel_alone_says(release, verdicts):
     """Checking many kernels in one translation unit is only a speed-up: a failing kernel and a clean
     one compiled by themselves get the same verdicts."""
     _need(release)
-    from analyzer import torchglue
+    from analyzer.capture import torchglue
 
     checked = verdicts[release]
     failing = next((f for f, errors in sorted(checked.items()) if errors), None)
@@ -186,7 +187,7 @@ def test_generated_kernels_with_every_defect_kind_agree_with_the_compiler(tmp_pa
     from test_kernel_properties import kernels as generated_kernels
     from test_kernel_properties import render
 
-    from analyzer import torchglue
+    from analyzer.capture import torchglue
 
     sources: list[str] = []
 

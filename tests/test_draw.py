@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import AFFECTED, FIXED
 
-from analyzer import analyze, draw, files
+from analyzer import analyze, files
+from analyzer.report import draw
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (apt-get install graphviz)")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

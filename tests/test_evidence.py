@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import evidence, files, patches
+from analyzer import files
+from analyzer.fix import evidence, patches
 
 REPORTS = Path(__file__).resolve().parent.parent / "reports" / "evidence"
 
 READ = """
 import ctypes, torch
-from analyzer import evidence
+from analyzer.fix import evidence
 values = torch.tensor([[True, False, True]])
 tensor, mapping = evidence.before_guard_page(values)
 assert torch.equal(tensor, values)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from copy import deepcopy
 
-from analyzer import explain
+from analyzer.report import flakiness
 
 MASK = "L['attention_mask'].size()[1]"
 LOST_FINDINGS = [
@@ -103,7 +103,7 @@ VERSIONS = {"torch": "2.8.0+cu128", "transformers": "4.57.1"}
 
 
 def test_names_each_failing_order_and_the_tests_that_pass_alone():
-    text = explain.render(affected_record(), VERSIONS, "vmap-auto")
+    text = flakiness.render(affected_record(), VERSIONS, "vmap-auto")
     assert "`test_prefill` alone passes; `test_decode` alone passes" in text
     assert text.startswith("### Why it fails only when tests run together\n")
     assert "2 of 2 orders fail: `prefill-decode`, `gather`" in text
@@ -112,7 +112,7 @@ def test_names_each_failing_order_and_the_tests_that_pass_alone():
 
 
 def test_names_the_guard_the_symbols_and_the_compile_that_lost_the_definition():
-    text = explain.render(affected_record(), VERSIONS, "vmap-auto")
+    text = flakiness.render(affected_record(), VERSIONS, "vmap-auto")
     why = next(line for line in text.splitlines() if line.startswith("- `prefill-decode`"))
     assert "`test_decode` fails at its `decode` call" in why
     assert "recompiles as 0/1 because guard `q_length == 8` of compile 0/0 failed" in why
@@ -124,13 +124,13 @@ def test_names_the_guard_the_symbols_and_the_compile_that_lost_the_definition():
 
 
 def test_says_the_failing_test_depends_on_the_order():
-    text = explain.render(affected_record(), VERSIONS, "vmap-auto")
+    text = flakiness.render(affected_record(), VERSIONS, "vmap-auto")
     assert "depends on the order: `test_decode` in `prefill-decode`, `test_prefill` in `gather`" in text
     assert "No test is at fault by itself" in text
 
 
 def test_gives_the_shortest_failing_sequence_as_code():
-    text = explain.render(affected_record(), VERSIONS, "vmap-auto", repro_sequence=True)
+    text = flakiness.render(affected_record(), VERSIONS, "vmap-auto", repro_sequence=True)
     code = text.split("```python\n", 1)[1].split("```", 1)[0].splitlines()
     # `gather` fails at its second call, `prefill-decode` at its third: the shorter one is given
     assert code == [
@@ -141,11 +141,11 @@ def test_gives_the_shortest_failing_sequence_as_code():
     ]
     assert "`gather` up to its first failure" in text
     assert "`repro_sequence.py` in this folder" in text
-    assert "`repro_sequence.py` in this folder" not in explain.render(affected_record(), VERSIONS, "vmap-auto")
+    assert "`repro_sequence.py` in this folder" not in flakiness.render(affected_record(), VERSIONS, "vmap-auto")
 
 
 def test_a_record_where_everything_passes():
-    text = explain.render(fixed_record(), VERSIONS | {"torch": "2.13.0+cpu"}, "novmap-auto")
+    text = flakiness.render(fixed_record(), VERSIONS | {"torch": "2.13.0+cpu"}, "novmap-auto")
     assert text.startswith("### Async tests sharing one compiled function: every order passes here\n")
     assert "**Together:** all 2 orders pass." in text
     assert "#### Why\n" not in text and "fails at" not in text
@@ -159,7 +159,7 @@ def test_a_test_that_fails_alone_is_explained_too():
     record["orders"][1] = order(
         "alone-decode", "alone", [step("test_decode", "decode", DECODE, "compiled", "0/0", findings=LOST_FINDINGS, ok=False)], ["test_decode"]
     )
-    text = explain.render(record, VERSIONS, "vmap-auto")
+    text = flakiness.render(record, VERSIONS, "vmap-auto")
     assert "`test_decode` alone FAILS" in text
     assert "- `alone-decode`: `test_decode` fails at its `decode` call" in text
     assert "No test is at fault by itself" not in text
@@ -167,16 +167,16 @@ def test_a_test_that_fails_alone_is_explained_too():
 
 def test_the_text_is_a_function_of_the_record():
     record = affected_record()
-    assert explain.render(record, VERSIONS, "vmap-auto") == explain.render(deepcopy(record), VERSIONS, "vmap-auto")
-    assert "seconds" not in explain.render(record, VERSIONS, "vmap-auto")
+    assert flakiness.render(record, VERSIONS, "vmap-auto") == flakiness.render(deepcopy(record), VERSIONS, "vmap-auto")
+    assert "seconds" not in flakiness.render(record, VERSIONS, "vmap-auto")
 
 
 def test_distinct_but_equal_groups_sizes_by_value():
     dynamic = {MASK: "s1", "L['kv_length']": "s2", "L['q_length']": "s3", "L['q_offset']": "s4"}
     shapes = {"attention_mask": [2, 8], "q_offset": 0, "q_length": 8, "kv_length": 8}
-    assert explain.distinct_but_equal(dynamic, shapes) == [([MASK, "L['kv_length']", "L['q_length']"], 8)]
+    assert flakiness.distinct_but_equal(dynamic, shapes) == [([MASK, "L['kv_length']", "L['q_length']"], 8)]
     unified = {MASK: "s1", "L['kv_length']": "s1"}  # duck sizing made them one symbol: the compiler can relate them
-    assert explain.distinct_but_equal(unified, shapes) == []
+    assert flakiness.distinct_but_equal(unified, shapes) == []
 
 
 def test_write_puts_flakiness_md_in_a_run_folder(tmp_path):
@@ -185,16 +185,16 @@ def test_write_puts_flakiness_md_in_a_run_folder(tmp_path):
     (tmp_path / "vmap-auto" / "capture.json").write_text(json.dumps(bundle))
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "capture.json").write_text(json.dumps({**bundle, "variant": "other", "flakiness": None}))
-    summary = explain.write(tmp_path)
+    summary = flakiness.write(tmp_path)
     assert summary == {
         "file": "flakiness.md",
         "variants": {"vmap-auto": {"orders": ["alone-prefill", "alone-decode", "prefill-decode", "gather"], "failing": ["prefill-decode", "gather"], "alone_pass": True, "affected": True}},
     }
-    assert (tmp_path / "flakiness.md").read_text() == explain.render(affected_record(), VERSIONS, "vmap-auto")
+    assert (tmp_path / "flakiness.md").read_text() == flakiness.render(affected_record(), VERSIONS, "vmap-auto")
 
 
 def test_write_leaves_other_runs_alone(tmp_path):
     (tmp_path / "auto").mkdir()
     (tmp_path / "auto" / "capture.json").write_text(json.dumps({"variant": "auto", "calls": [], "compiles": []}))
-    assert explain.write(tmp_path) is None
+    assert flakiness.write(tmp_path) is None
     assert not (tmp_path / "flakiness.md").exists()

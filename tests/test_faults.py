@@ -18,7 +18,8 @@ from pathlib import Path
 import fault_scenarios
 import pytest
 
-from analyzer import analyze, cli, patches
+from analyzer import analyze, cli
+from analyzer.fix import patches
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent

@@ -47,7 +47,8 @@ def test_run_folder_names_are_by_release_and_read_back():
 
 
 def test_the_finding_kinds_live_here_alone():
-    from analyzer import explain, kernel, known
+    from analyzer.analysis import kernel, known
+    from analyzer.report import flakiness
 
-    assert kernel.KINDS is identity.KINDS and kernel.LOST is identity.LOST and explain.LOST is identity.LOST
+    assert kernel.KINDS is identity.KINDS and kernel.LOST is identity.LOST and flakiness.LOST is identity.LOST
     assert known.FINDING_KINDS is identity.KINDS

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 from conftest import AFFECTED, AFFECTED_5X, AFFECTED_MODEL, FIXED, FIXED_MODEL, capture_json, kernels
 
-from analyzer import kernel
+from analyzer.analysis import kernel
 
 LOST = {"undeclared", "forward-reference", "out-of-scope"}
 COMPILER_ERROR = re.compile(r"\.cpp:(\d+):(\d+): error: .(tmp\w+). was not declared")

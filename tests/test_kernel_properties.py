@@ -22,7 +22,7 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer import kernel
+from analyzer.analysis import kernel
 
 EXAMPLES = int(os.environ.get("ANALYZER_FUZZ_EXAMPLES", "1000"))
 RANDOM = os.environ.get("ANALYZER_FUZZ_RANDOM") == "1"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import identity, known
+from analyzer import identity
+from analyzer.analysis import known
 
 ROOT = Path(__file__).resolve().parent.parent
 MATRIX = json.loads((ROOT / "reports" / "matrix.json").read_text())
@@ -137,7 +138,7 @@ def test_a_fixing_pr_that_is_an_entry_is_a_merged_pr(data):
 
 
 def test_the_kinds_are_the_kernel_analysis_kinds():
-    from analyzer import kernel
+    from analyzer.analysis import kernel
 
     assert known.FINDING_KINDS == kernel.KINDS
 
@@ -289,7 +290,7 @@ def test_annotate_without_a_version_adds_no_known_field():
 
 def test_known_needs_neither_torch_nor_the_kernel_parser():
     code = (
-        "import sys, analyzer.known as k; k.match('forward-reference', '2.8.0', message='index out of bounds: tmp2 < ks2'); "
+        "import sys, analyzer.analysis.known as k; k.match('forward-reference', '2.8.0', message='index out of bounds: tmp2 < ks2'); "
         "print(sorted(m for m in ('torch', 'tree_sitter', 'networkx') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)

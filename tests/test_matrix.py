@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import files, identity, matrix, patches
+from analyzer import files, identity, matrix
+from analyzer.fix import patches
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "reports" / "matrix.json"
@@ -39,7 +40,7 @@ def test_installed_check_bounds_is_read_as_fixed_from_2_13_on():
 
 def test_reformatted_source_reads_the_same():
     """Comments, blank lines and layout do not decide it: the code without its comments, unparsed."""
-    from analyzer import torchglue
+    from analyzer.capture import torchglue
 
     source = torchglue.check_bounds_source()
     bare = ast.unparse(ast.parse(textwrap.dedent(source)))

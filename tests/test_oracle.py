@@ -5,7 +5,7 @@ import pytest
 import torch
 from conftest import AFFECTED, capture_json
 
-from analyzer import oracle
+from analyzer.repro import oracle
 
 
 def test_recorded_compiler_error_has_the_signature():
@@ -81,7 +81,7 @@ def test_the_vector_isa_probe_is_trusted_only_when_it_picks_what_probing_picks(m
     import torch._inductor.config as inductor_config
     from torch._inductor import cpu_vec_isa
 
-    from analyzer import torchglue
+    from analyzer.capture import torchglue
 
     probed = torchglue.vec_isa()
     try:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import identity, patches
+from analyzer import identity
+from analyzer.fix import patches
 
 ORIGINAL = 'def mask(padding, b, kv):\n    return padding[b, kv]\n'
 FIXED = 'def mask(padding, b, kv):\n    return padding[:, kv.min() : kv.max() + 1][b]\n'
@@ -228,7 +229,7 @@ CAPTURED = sorted(p.name for p in TRANSFORMERS_SOURCES.iterdir() if (p / "captur
 
 def _release_layout(tmp_path: Path, release: str) -> Path:
     """The captured pristine masking_utils.py of `release`, as an installed package of that release."""
-    from analyzer import shapes
+    from analyzer.fix import shapes
 
     return shapes.installed_layout(tmp_path, release, {"masking_utils.py": (TRANSFORMERS_SOURCES / release / "masking_utils.py").read_bytes()})
 
@@ -252,7 +253,7 @@ def test_each_pristine_release_gets_the_one_shape_recorded_for_it(tmp_path, rele
     back the same bytes, through a module that still compiles."""
     import py_compile
 
-    from analyzer import shapes
+    from analyzer.fix import shapes
 
     if shutil.which("git") is None:
         pytest.skip("git not installed")

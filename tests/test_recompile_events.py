@@ -5,7 +5,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from analyzer import torchglue  # noqa: E402
+from analyzer.capture import torchglue  # noqa: E402
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,12 @@ from collections import Counter
 import torch
 from conftest import AFFECTED
 
-from analyzer import capture, minimize, render, torchglue
+from analyzer.capture import bundle, torchglue
+from analyzer.repro import minimize, render
 
 
 def _failing_nodes():
-    data = capture.load_bundle(AFFECTED)
+    data = bundle.load_bundle(AFFECTED)
     return data["compiles"][0]["post_grad_graphs"][-1]["nodes"]
 
 

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import capture, report, timings
+from analyzer import timings
+from analyzer.capture import bundle
+from analyzer.report import documents
 
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
-RUNS = report.run_dirs(REPORTS)
+RUNS = documents.run_dirs(REPORTS)
 AFFECTED = REPORTS / "sdpa-mask-decode" / "torch-2.8.0-transformers-4.57.1"
 
 
@@ -33,27 +35,27 @@ INTERNAL = re.compile(
 @pytest.mark.parametrize("run_dir", RUNS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_committed_documents_regenerate_byte_for_byte(run_dir):
     """Each run folder holds exactly the documents `plan` gives it, each as its writer makes it."""
-    run = report.load(run_dir)
-    docs, why = report.plan(run)
+    run = documents.load(run_dir)
+    docs, why = documents.plan(run)
     assert why
-    present = [name for name in report.DOCUMENTS if (run_dir / name).is_file()]
+    present = [name for name in documents.DOCUMENTS if (run_dir / name).is_file()]
     assert sorted(present) == sorted(docs)
     for name in docs:
-        assert (run_dir / name).read_text(encoding="utf-8") == report.WRITERS[name](run, REPORTS), name
+        assert (run_dir / name).read_text(encoding="utf-8") == documents.WRITERS[name](run, REPORTS), name
 
 
 def test_committed_index_regenerates_and_lists_every_run():
     text = (REPORTS / "README.md").read_text(encoding="utf-8")
-    assert text == report.index(REPORTS)
+    assert text == documents.index(REPORTS)
     for run_dir in RUNS:
         assert f"({run_dir.relative_to(REPORTS).as_posix()}/)" in text
-        assert report.plan(report.load(run_dir))[1] in text  # why it got the documents it got
+        assert documents.plan(documents.load(run_dir))[1] in text  # why it got the documents it got
 
 
 @pytest.mark.parametrize("run_dir", RUNS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_documents_name_no_local_path_or_machine(run_dir):
     host = socket.gethostname()
-    for name in report.DOCUMENTS:
+    for name in documents.DOCUMENTS:
         if not (run_dir / name).is_file():
             continue
         text = (run_dir / name).read_text(encoding="utf-8")
@@ -66,8 +68,8 @@ def test_documents_name_no_local_path_or_machine(run_dir):
 
 @pytest.mark.parametrize("run_dir", RUNS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_upstream_documents_name_nothing_of_this_project(run_dir):
-    run = report.load(run_dir)
-    for name, make in ((report.PYTORCH, report.pytorch_issue), (report.TRANSFORMERS, report.transformers_issue)):
+    run = documents.load(run_dir)
+    for name, make in ((documents.PYTORCH, documents.pytorch_issue), (documents.TRANSFORMERS, documents.transformers_issue)):
         text = make(run, REPORTS)
         found = INTERNAL.findall(text.split("<summary>python -m torch.utils.collect_env")[0])
         assert not found, (name, found)
@@ -75,23 +77,23 @@ def test_upstream_documents_name_nothing_of_this_project(run_dir):
 
 def test_a_known_fixed_failure_gets_a_diagnosis_not_a_duplicate():
     """torch 2.8.0: pytorch#178244, fixed by PR #180212 in 2.13.0; transformers#44458 tracks it there too."""
-    run = report.load(AFFECTED)
-    docs, why = report.plan(run)
-    assert docs == [report.DIAGNOSIS]
+    run = documents.load(AFFECTED)
+    docs, why = documents.plan(run)
+    assert docs == [documents.DIAGNOSIS]
     assert "pytorch#178244" in why and "transformers#44458" in why and "2.13.0" in why
-    text = (AFFECTED / report.DIAGNOSIS).read_text(encoding="utf-8")
+    text = (AFFECTED / documents.DIAGNOSIS).read_text(encoding="utf-8")
     for needle in ("pytorch/pytorch#178244", "PR #180212", "Upgrade torch to 2.13.0", "huggingface/transformers#44458",
                    "assert_indirect_indexing = False", "nox -s apply -- --project pytorch"):
         assert needle in text, needle
-    assert not (AFFECTED / report.PYTORCH).exists() and not (AFFECTED / report.TRANSFORMERS).exists()
+    assert not (AFFECTED / documents.PYTORCH).exists() and not (AFFECTED / documents.TRANSFORMERS).exists()
 
 
 def test_a_fixed_release_gets_a_one_screen_pytorch_issue_whose_repro_prints_its_error_block():
     """torch 2.13.0 compiles, with the check after the load: no known issue covers it, so an issue to file.
     At most 60 lines before the first <details>; the output block is what the repro printed when proven."""
-    run = report.load(FIXED)
-    assert report.plan(run)[0] == [report.PYTORCH]
-    text = (FIXED / report.PYTORCH).read_text(encoding="utf-8")
+    run = documents.load(FIXED)
+    assert documents.plan(run)[0] == [documents.PYTORCH]
+    text = (FIXED / documents.PYTORCH).read_text(encoding="utf-8")
     head = text.split("<details>")[0]
     assert len(head.splitlines()) <= 60, len(head.splitlines())
     assert text.startswith("# [inductor][cpu] Bounds check of a gathered index runs after the load it guards")
@@ -99,38 +101,38 @@ def test_a_fixed_release_gets_a_one_screen_pytorch_issue_whose_repro_prints_its_
         assert section in head, section
     script = (FIXED / "repro_torch.py").read_text(encoding="utf-8")
     assert script.strip() in head
-    printed = report.load(FIXED).repro["repro_torch.py"]["output"]
+    printed = documents.load(FIXED).repro["repro_torch.py"]["output"]
     assert printed[-1].startswith("BUG: ") and "\n".join(printed) in head
     assert "pytorch/pytorch#178244" in head and "pytorch/pytorch#195482" in head
     assert "<summary>python -m torch.utils.collect_env</summary>" in text and "PyTorch version: 2.13.0" in text
 
 
 def test_transformers_issue_follows_the_template_section_by_section():
-    text = report.transformers_issue(report.load(AFFECTED), REPORTS)
+    text = documents.transformers_issue(documents.load(AFFECTED), REPORTS)
     sections = [line for line in text.splitlines() if line.startswith("### ")]
     assert sections == ["### System Info", "### Who can help?", "### Information", "### Tasks", "### Reproduction", "### Expected behavior"]
     assert "- `transformers` version: 4.57.1" in text and "PyTorch version (accelerator?): 2.8.0" in text  # transformers env
-    assert report.TRANSFORMERS_ATTENTION in text
+    assert documents.TRANSFORMERS_ATTENTION in text
     assert "transformers/masking_utils.py:142" in text
     assert "huggingface/transformers#44845" in text and "huggingface/transformers#44458" in text
 
 
 def test_every_related_reference_resolves_in_the_known_issues():
-    for project in report.RELATED:
-        assert [k.ref for k in report.related(project)] == list(report.RELATED[project])
+    for project in documents.RELATED:
+        assert [k.ref for k in documents.related(project)] == list(documents.RELATED[project])
 
 
 def test_missing_matrix_and_verify_are_said_not_invented(tmp_path):
     run_dir = tmp_path / "sdpa-mask-decode" / AFFECTED.name
     shutil.copytree(AFFECTED, run_dir)
-    text = report.diagnosis(report.load(run_dir), tmp_path)
+    text = documents.diagnosis(documents.load(run_dir), tmp_path)
     assert "Not measured yet: `nox -s matrix`" in text
     assert "Not verified on torch 2.8.0 with transformers 4.57.1 yet" in text
 
 
 def test_no_paths_keeps_relative_names():
     text = "g++ /tmp/c/oa/x.main.cpp -I/root/py/include site-packages/torch/a.h <venv>/lib/b.py transformers/m.py"
-    assert report._no_paths(text) == "g++ x.main.cpp -Iinclude site-packages/torch/a.h <venv>/lib/b.py transformers/m.py"
+    assert documents._no_paths(text) == "g++ x.main.cpp -Iinclude site-packages/torch/a.h <venv>/lib/b.py transformers/m.py"
 
 
 def test_cli_refuses_what_is_not_a_reports_folder(cli, tmp_path):
@@ -158,5 +160,5 @@ def test_timings_move_out_and_back(tmp_path):
 def test_capture_names_machine_paths_and_cache_hashes():
     prefixes = [("/work/x/.nox/a/lib/python3.11/site-packages/", "site-packages/"), ("/work/x/", ""), ("/tmp/cache-1", "<inductor-cache>")]
     record = {"m": ["/tmp/cache-1/oa/c" + "a1" * 26 + ".main.cpp:3: in /work/x/.nox/a/lib/python3.11/site-packages/torch/x.py"], "n": 3}
-    got = capture.portable(record, prefixes)
+    got = bundle.portable(record, prefixes)
     assert got == {"m": ["<inductor-cache>/<hash>.main.cpp:3: in site-packages/torch/x.py"], "n": 3}

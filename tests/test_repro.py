@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from analyzer import oracle
+from analyzer.repro import oracle
 
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
 SCRIPTS = sorted(REPORTS.glob("*/torch-2.8.0-*/repro_torch.py"))
@@ -36,10 +36,12 @@ def test_the_check_after_load_repro_prints_what_the_pytorch_issue_quotes():
     maintainer runs it, exits 1 and prints exactly the error block its `issue-pytorch.md` quotes."""
     import json
 
-    from analyzer import identity, report, torchglue
+    from analyzer import identity
+    from analyzer.capture import torchglue
+    from analyzer.report import documents
 
     assert LATE, "expected a check-after-load repro in the committed 2.13.0 runs"
-    runs = [r for r in LATE if report.load(r).torch == identity.release(torch.__version__)]
+    runs = [r for r in LATE if documents.load(r).torch == identity.release(torch.__version__)]
     if not runs:
         pytest.skip(f"the check-after-load repros were proven on another torch than {torch.__version__}")
     for run_dir in runs[:1]:  # one compile is enough; the others hold the same script
@@ -50,5 +52,5 @@ def test_the_check_after_load_repro_prints_what_the_pytorch_issue_quotes():
         printed = output.strip().splitlines()
         entry = json.loads((run_dir / "repro.json").read_text())["repro_torch.py"]
         assert rc == 1 and printed == entry["output"], output[-800:]
-        issue = (run_dir / report.PYTORCH).read_text(encoding="utf-8")
+        issue = (run_dir / documents.PYTORCH).read_text(encoding="utf-8")
         assert "\n".join(printed) in issue

@@ -146,7 +146,7 @@ def test_missing_path_and_empty_directory(cli, tmp_path):
 
 
 def test_workers_find_what_one_process_finds_in_the_same_order(tmp_path):
-    from analyzer import scan
+    from analyzer.analysis import scan
 
     for i, path in enumerate(kernels(AFFECTED) + kernels(FIXED_MODEL)):
         (tmp_path / f"{i:03d}.cpp").write_text(path.read_text())
@@ -165,7 +165,7 @@ def test_workers_started_afresh_find_what_forked_workers_find(tmp_path):
     """With a thread running, workers cannot be forked and are sent the kernel texts instead."""
     import threading
 
-    from analyzer import scan
+    from analyzer.analysis import scan
 
     for i, path in enumerate(kernels(AFFECTED)):
         (tmp_path / f"{i:03d}.cpp").write_text(path.read_text())

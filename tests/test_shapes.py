@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import patches, shapes, wheels
+from analyzer.capture import wheels
+from analyzer.fix import patches, shapes
 
 SOURCES = Path(__file__).parent / "data" / "transformers"
 

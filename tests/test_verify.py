@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from analyzer import verify
+from analyzer.fix import verify
 
 
 def test_cases_are_reproducible_and_cover_the_risky_shapes():
@@ -54,7 +54,7 @@ def test_table_names_each_failure_with_its_reason():
 
 
 def test_each_shipped_patch_carries_a_regression_test_that_compiles():
-    from analyzer import patches
+    from analyzer.fix import patches
 
     for patch in sorted(patches.PATCHES.glob("*/*/*.patch")):
         if patch.parent.parent.name == "candidates":
@@ -67,7 +67,7 @@ def test_each_shipped_patch_carries_a_regression_test_that_compiles():
 
 
 def _shipped(project: str, release: str) -> str:
-    from analyzer import patches
+    from analyzer.fix import patches
 
     return patches.release_series(project, release)[0].read_text(encoding="utf-8")
 
@@ -134,7 +134,7 @@ def test_tests_added_to_an_existing_file_run_as_a_module_of_their_own():
     """The transformers proposal for main adds its tests to tests/utils/test_masking_utils.py with
     hunks (and names to that file's imports with another): the module verify runs holds the added
     methods in a class of the upstream name, under the names the table gives, and no import line."""
-    from analyzer import patches
+    from analyzer.fix import patches
 
     (patch,) = patches.release_series("transformers", "5.25.0")
     text = patch.read_text()

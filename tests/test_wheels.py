@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import cli, wheels
+from analyzer import cli
+from analyzer.capture import wheels
 
 
 def _wheel(folder: Path, release: str = "9.9.9", license_path: str = "licenses/LICENSE") -> Path:

@@ -23,7 +23,8 @@ import asyncio
 import dataclasses
 from typing import Any
 
-from . import kernel, scenarios
+from analyzer.analysis import kernel
+from analyzer.capture import scenarios
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,7 +81,7 @@ def variants() -> list[str]:
 
 def _error_line(exc: BaseException) -> str:
     """The compiler's first error, or the exception's first line: no paths, the same on every run."""
-    from .capture import first_compiler_error
+    from analyzer.capture.bundle import first_compiler_error
 
     text = str(exc)
     found = first_compiler_error(text)
@@ -92,7 +93,7 @@ def _error_line(exc: BaseException) -> str:
 
 def _kernel_findings(recorder: Any, key: str) -> list[dict[str, Any]]:
     """The kernel analysis of every kernel one compile generated, also those g++ refused."""
-    from .capture import _kernel_file
+    from analyzer.capture.bundle import _kernel_file
 
     out = []
     for k in (recorder.compiles.get(key) or {}).get("kernels", []):
@@ -115,7 +116,7 @@ def _run_order(order: Order, compiled: Any, build: Any, recorder: Any, use_vmap:
     """One order on a fresh Dynamo state: its record and the calls it made (capture's call format)."""
     import torch
 
-    from . import torchglue
+    from analyzer.capture import torchglue
 
     torchglue.reset()
     torchglue.clear_compile_events()

@@ -19,7 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import capture, files, identity, kernel, minimize, oracle, scenarios
+from analyzer import files, identity
+from analyzer.analysis import kernel
+from analyzer.capture import bundle, scenarios
+from analyzer.repro import minimize, oracle
 
 
 SIGNATURE_CHECK = '''def shows_bug(exc: Exception) -> bool:
@@ -294,7 +297,7 @@ def make_order(run_dir: Path, finding: dict[str, Any], timeout_s: float = 300) -
     script of the mask builder's pattern that prints the late check and the load before it, proven
     in a fresh process (exit 1 and its `BUG` line here). It is written from the pattern, not
     minimized from the run's graph: there is no compile error for a minimizer to keep."""
-    from . import torchglue
+    from analyzer.capture import torchglue
 
     where = f"{finding['source']['file']}:{finding['source']['line']}"
     script = run_dir / "repro_torch.py"
@@ -321,7 +324,7 @@ def warm_up() -> None:
     per process). Started beside the capture, it is off the path to a verified repro."""
     import torch
 
-    from . import torchglue
+    from analyzer.capture import torchglue
 
     torchglue.vec_isa()
     oracle.screen_in_process(lambda x, i: x[i] + 1, (torch.ones(4, 3), torch.tensor([0, 2])))
@@ -329,7 +332,7 @@ def warm_up() -> None:
 
 def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     """Write and verify the repros for the first traced lost definition of a run folder."""
-    from . import torchglue
+    from analyzer.capture import torchglue
 
     started = time.perf_counter()
     findings = json.loads((run_dir / "findings.json").read_text(encoding="utf-8"))
@@ -339,7 +342,7 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
         if late is not None:
             return make_order(run_dir, late, timeout_s)
         raise LookupError("no traced lost-definition or check-after-load finding in this run; nothing to reproduce")
-    data = capture.load_bundle(run_dir / finding["variant"])
+    data = bundle.load_bundle(run_dir / finding["variant"])
     compile_rec = next(c for c in data["compiles"] if c["compile_id"] == finding["compile_id"])
     check_step = next(s for s in finding["trace"] if s["layer"] == "loop-body")
     gathers = [s["node"] for s in finding["trace"] if s["layer"] == "post-grad"]

@@ -23,7 +23,7 @@ from typing import Any
 
 import networkx as nx
 
-from . import render
+from analyzer.repro import render
 
 TEMPLATE = '''"""{title}
 

@@ -28,7 +28,7 @@ class UnknownScenario(ValueError):
 
 def transformers_major() -> int:
     """The installed transformers' major release: 4 builds its mask with vmap only, 5 without by default."""
-    from . import identity
+    from analyzer import identity
 
     return identity.major(identity.installed("transformers"))
 
@@ -110,14 +110,14 @@ def _run_mask(variant: str, recorder: Any) -> list[dict[str, Any]]:
 
 
 def _async_variants() -> list[str]:
-    from . import asynctests
+    from analyzer.capture import asynctests
 
     return asynctests.variants()
 
 
 def _run_async_tests(variant: str, recorder: Any) -> list[dict[str, Any]]:
     """Async tests sharing one compiled mask builder, alone, in fixed orders and concurrently (see `asynctests`)."""
-    from . import asynctests
+    from analyzer.capture import asynctests
 
     return asynctests.run(variant, recorder)
 

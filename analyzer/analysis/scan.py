@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from . import kernel
+from analyzer.analysis import kernel
 
 CPP_SUFFIXES = (".cpp", ".cc", ".cxx", ".h", ".hpp")
 _PYBINDING = re.compile(r"cpp_pybinding\(\s*\[[^\]]*\],\s*r?'''\n?(?P<src>.*?)'''", re.DOTALL)

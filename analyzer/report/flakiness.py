@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from . import files
-from .identity import LOST
+from analyzer import files
+from analyzer.identity import LOST
 
 FILE = "flakiness.md"
 

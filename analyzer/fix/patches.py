@@ -27,9 +27,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import identity as run_identity
+from analyzer import identity as run_identity
 
-PATCHES = Path(__file__).resolve().parent.parent / "patches"
+PATCHES = Path(__file__).resolve().parents[2] / "patches"
 
 # where each project keeps its package inside an upstream checkout
 PACKAGE_IN_CHECKOUT = {"transformers": "src/transformers", "pytorch": "torch"}

@@ -23,7 +23,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from . import files, identity, kernel, patches, procs, scenarios
+from analyzer import files, identity, procs
+from analyzer.analysis import kernel
+from analyzer.capture import scenarios
+from analyzer.fix import patches
 
 KINDS = ("causal", "sliding", "chunked", "bidirectional")
 RECOMPILE_LIMIT = 64  # above Dynamo's 8, so the suite never falls back to eager and hides a failure
@@ -148,7 +151,7 @@ def suite(examples: int) -> dict[str, Any]:
     """All checks in this process; returns plain results (see module docstring)."""
     import torch
 
-    from . import torchglue
+    from analyzer.capture import torchglue
 
     torchglue.set_recompile_limit(RECOMPILE_LIMIT)
     recorder = torchglue.Recorder()
@@ -205,7 +208,7 @@ def _scenario_decode(recorder: Any, use_vmap: bool) -> dict[str, Any]:
     2.8 may compile them, so this case keeps the suite able to tell the fix from the bug."""
     import torch
 
-    from . import scenarios
+    from analyzer.capture import scenarios
 
     build = scenarios._mask_builder(use_vmap)
     compiled = torch.compile(build, backend=recorder.backend, dynamic=True)

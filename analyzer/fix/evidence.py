@@ -27,7 +27,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import files, identity, patches, procs
+from analyzer import files, identity, procs
+from analyzer.fix import patches
 
 COMMAND = "python -m analyzer evidence"
 PROT_NONE = 0  # <sys/mman.h>; the mmap module exports only PROT_READ and PROT_WRITE
@@ -79,7 +80,8 @@ def child(out: Path) -> None:
     """One process: the steps the module docstring lists, recorded in `out` as they finish."""
     import torch
 
-    from . import kernel, torchglue
+    from analyzer.analysis import kernel
+    from analyzer.capture import torchglue
 
     record: dict[str, Any] = {
         "torch": torch.__version__,
@@ -169,7 +171,7 @@ def _one(patched: bool, timeout_s: float) -> dict[str, Any]:
 
 
 def _torch_dir() -> Path:
-    from .verify import site_package
+    from analyzer.fix.verify import site_package
 
     return site_package("torch")
 

@@ -26,7 +26,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from . import identity, kernel
+from analyzer import identity
+from analyzer.analysis import kernel
 
 _INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*[<\"][^>\"]*[>\"][^\n]*$", re.MULTILINE)
 _PREFIX = "#include <torch/csrc/inductor/cpp_prefix.h>"

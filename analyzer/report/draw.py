@@ -35,7 +35,8 @@ from typing import Any
 
 import graphviz
 
-from . import files, kernel
+from analyzer import files
+from analyzer.analysis import kernel
 
 PICTURES = "pictures"
 FORMATS = ("svg", "png")

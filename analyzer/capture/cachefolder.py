@@ -17,7 +17,7 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
-from . import files, procs
+from analyzer import files, procs
 
 PROGRAM = """
 import torch

@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from . import files
+from analyzer import files
 
 RELEASE = re.compile(r"\d+\.\d+\.\d+")
 PIP_TIMEOUT_S = 600

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import procs
+from analyzer import procs
 
 _UNDECLARED = re.compile(r"error: (?:.(?P<gcc>tmp\w+). was not declared in this scope|use of undeclared identifier .(?P<clang>tmp\w+).)")
 
@@ -103,7 +103,8 @@ def screen_in_process(fn: Callable[..., Any], inputs: tuple, timeout_s: int = 12
     import torch
     import torch._inductor.config as inductor_config
 
-    from . import kernel, torchglue
+    from analyzer.analysis import kernel
+    from analyzer.capture import torchglue
 
     sources: list[str] = []
     torch._dynamo.reset()

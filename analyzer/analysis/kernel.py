@@ -17,7 +17,7 @@ import networkx as nx
 import tree_sitter
 import tree_sitter_cpp
 
-from .identity import BOUNDS_MESSAGE, KINDS, LOST  # noqa: F401  (re-exported: the kinds and the message have one home)
+from analyzer.identity import BOUNDS_MESSAGE, KINDS, LOST  # noqa: F401  (re-exported: the kinds and the message have one home)
 
 TRACKED = re.compile(r"^tmp(\d+|_\w+)\w*$")
 INDEX_VAR = re.compile(r"^x\d+\w*$")

@@ -21,7 +21,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from . import identity
+from analyzer import identity
 
 SCHEMA_VERSION = 1
 DATA = Path(__file__).with_name("known_issues.json")

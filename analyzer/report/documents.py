@@ -26,7 +26,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from . import files, identity, kernel, known, matrix, patches
+from analyzer import files, identity, matrix
+from analyzer.analysis import kernel, known
+from analyzer.fix import patches
 
 PYTORCH, TRANSFORMERS, DIAGNOSIS = "issue-pytorch.md", "issue-transformers.md", "diagnosis.md"
 DOCUMENTS = (DIAGNOSIS, PYTORCH, TRANSFORMERS)

@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import files, procs, scenarios
+from analyzer import files, procs
+from analyzer.capture import scenarios
 
 DEFAULT_TIMEOUT_S = 900
 
@@ -37,7 +38,7 @@ def versions() -> dict[str, str]:
     import torch
     import transformers
 
-    from . import torchglue
+    from analyzer.capture import torchglue
 
     return {
         "torch": torch.__version__,
@@ -55,7 +56,7 @@ def _kernel_file(compile_id: str, kernel_name: str) -> str:
 
 def run_child(scenario_name: str, variant: str, out_dir: Path) -> int:
     """Entry point inside the isolated process."""
-    from . import torchglue
+    from analyzer.capture import torchglue
 
     scenario = scenarios.get(scenario_name)
     recorder = torchglue.Recorder()
@@ -106,7 +107,7 @@ def machine_prefixes() -> list[tuple[str, str]]:
         pairs.append((cache, "<inductor-cache>"))
     for sp in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], *site.getsitepackages()}:
         pairs.append((sp.rstrip("/") + "/", "site-packages/"))
-    pairs.append((str(Path(__file__).resolve().parent.parent) + "/", ""))
+    pairs.append((str(Path(__file__).resolve().parents[2]) + "/", ""))
     try:
         pairs.append((os.path.join(tempfile.gettempdir(), f"torchinductor_{getpass.getuser()}"), "<torchinductor-tmp>"))
     except (KeyError, OSError):  # no user name in a bare container

@@ -12,7 +12,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import files, patches, wheels
+from analyzer import files
+from analyzer.capture import wheels
+from analyzer.fix import patches
 
 PROJECT = "transformers"
 DIST = {"transformers": "transformers", "pytorch": "torch"}  # the distribution on PyPI
