@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer import files, identity, procs, timings
-from analyzer.analysis import kernel, trace
+from analyzer.analysis import compiler, kernel, trace
 from analyzer.capture import bundle, scenarios
 from analyzer.report import documents
 
@@ -59,7 +59,7 @@ def _call_summary(data: dict[str, Any]) -> list[dict[str, Any]]:
     for call in data["calls"]:
         error = call.get("error") or {}
         message = error.get("message", "")
-        first_error = bundle.first_compiler_error(message)
+        first_error = compiler.first_compiler_error(message)
         out.append(
             {
                 "label": call["label"],

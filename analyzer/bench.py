@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer import files, procs, timings
-from analyzer.capture import scenarios
+from analyzer.capture import masks, scenarios
 from analyzer.fix import patches
 from analyzer.repro import oracle
 
@@ -115,7 +115,7 @@ def minifier(workdir: Path, failing_script: Path, mask_shape: list[int]) -> dict
         old.unlink()
     with_sizes = _run([sys.executable, str(fixed)], launcher.parent, MINIFIER_TIMEOUT_S)
     out["sizes_filled_in"] = _minifier_result(dump["seconds"], with_sizes, launcher.parent)
-    checked = _run([sys.executable, "-m", "analyzer", "_minify-checked", str(fixed), str(cwd / "checked.json")], Path.cwd(), MINIFIER_TIMEOUT_S)
+    checked = _run(procs.child_command("minify-checked", str(fixed), str(cwd / "checked.json")), Path.cwd(), MINIFIER_TIMEOUT_S)
     result = files.read_json(cwd / "checked.json") if (cwd / "checked.json").is_file() else {}
     out["correct_check"] = {
         "seconds": round(dump["seconds"] + checked["seconds"], 2),
@@ -148,22 +148,19 @@ def _minifier_result(dump_seconds: float, run: dict[str, Any], folder: Path) -> 
 def minify_checked(launcher: Path, out: Path) -> int:
     """Inside a child: the minifier's own algorithm on the launcher's graph, judged by this bug's
     signature on a compile with dynamic shapes instead of "any exception"."""
-    import argparse
-
     import torch
-    from functorch.compile import minifier as fx_minifier
-    from torch._dynamo.repro.after_aot import repro_common
+
+    from analyzer.capture import torchglue
 
     namespace: dict[str, Any] = {"__name__": "launcher"}
     exec(compile(launcher.read_text(encoding="utf-8"), str(launcher), "exec"), namespace)
-    options = argparse.Namespace(save_dir=None, tracing_mode="symbolic")
-    mod, args = repro_common(options, namespace["mod"], namespace["load_args"])
+    mod, args = torchglue.minifier_inputs(namespace)
     queries = 0
 
     def fails(fx_g: torch.fx.GraphModule, inps: list[Any]) -> bool:
         nonlocal queries
         queries += 1
-        torch._dynamo.reset()
+        torchglue.reset()
         try:
             torch.compile(fx_g, dynamic=True)(*inps)
         except Exception as exc:
@@ -176,7 +173,7 @@ def minify_checked(launcher: Path, out: Path) -> int:
     started = time.perf_counter()
     initial = graph_ops(mod)
     try:
-        result = fx_minifier(mod, args, module_fails=fails, dump_state=lambda *a, **k: None)
+        result = torchglue.fx_minify(mod, args, fails)
     except Exception as exc:  # the comparison reports a crash rather than hiding it
         files.write_json(out, {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}", "queries": queries})
         return 1
@@ -296,7 +293,7 @@ def builder_figures() -> tuple[dict[str, Any], str]:
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         patched, series = _patched_masking_utils(verify.site_package("transformers"), Path(tmp))
-        major = scenarios.transformers_major()
+        major = masks.transformers_major()
         for use_vmap in (False, True) if major >= 5 else (True,):
             for label, shape in MASK_SHAPES.items():
                 mask, q_offset, q_length, kv_length = _mask_inputs(*shape)
@@ -326,18 +323,17 @@ def kernel_child(out: Path) -> int:
     check against the same mask compiled with the check off; then the patched eager builder
     against the unpatched one (`builder_figures`)."""
     import torch
-    import torch._inductor.config as inductor_config
 
-    from analyzer.capture import scenarios, torchglue
+    from analyzer.capture import torchglue
 
     figures: dict[str, Any] = {}
-    build = scenarios._mask_builder(use_vmap=True)
+    build = masks.builder(use_vmap=True)
     checked = torch.compile(lambda *a: build(*a), dynamic=True)
     unchecked = torch.compile(lambda *a: build(*a), dynamic=True)
     for label, shape in MASK_SHAPES.items():
         args = _mask_inputs(*shape)
         torchglue.reset()
-        off = lambda: inductor_config.patch(assert_indirect_indexing=False)  # noqa: E731
+        off = lambda: torchglue.inductor_options(assert_indirect_indexing=False)  # noqa: E731
         with_check, without = _paired_seconds(checked, unchecked, *args, config_b=off)
         same = bool(torch.equal(checked(*args), unchecked(*args)))
         figures[f"compiled, {label}"] = {
@@ -364,7 +360,7 @@ def run_kernel_bench(out_path: Path) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory() as tmp, patches.applied("pytorch", verify.site_package("torch")):
         out = Path(tmp) / "kernel.json"
-        child = _run([sys.executable, "-m", "analyzer", "_kernel-bench", str(out)], Path.cwd(), MINIFIER_TIMEOUT_S)
+        child = _run(procs.child_command("kernel-bench", str(out)), Path.cwd(), MINIFIER_TIMEOUT_S)
         if not out.is_file():
             raise RuntimeError(f"kernel benchmark failed: {_last_error_line(child['output']) or child['output'][-300:]}")
         figures = files.read_json(out)

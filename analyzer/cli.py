@@ -535,45 +535,9 @@ def _repro_label(entry: dict, unit: str) -> str:
     return "the mask pattern, its late check printed" if entry.get("kind") == "check-after-load" else "the mask builder"
 
 
-def _exit_now(code: int) -> None:
-    """End a child whose work is on disk without the interpreter's teardown: unloading torch
-    takes about a second, and the parent waits for it."""
-    import os
-
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     procs.bind_to_parent()  # a child of a capture or analyze run dies with it
-    if argv[:1] == ["_capture-child"]:
-        from analyzer.capture import bundle
-
-        _, scenario, variant, out = argv
-        _exit_now(bundle.run_child(scenario, variant, Path(out)))
-    if argv[:1] == ["_evidence-child"]:
-        from analyzer.fix import evidence
-
-        evidence.child(Path(argv[1]))
-        return EXIT_CLEAN
-    if argv[:1] == ["_verify-suite"]:
-        from analyzer import files
-        from analyzer.fix import verify
-
-        _, examples, out = argv
-        files.write_json(Path(out), verify.suite(int(examples)))
-        return EXIT_CLEAN
-    if argv[:1] == ["_kernel-bench"]:
-        from analyzer import bench
-
-        return bench.kernel_child(Path(argv[1]))
-    if argv[:1] == ["_minify-checked"]:
-        from analyzer import bench
-
-        _, launcher, out = argv
-        return bench.minify_checked(Path(launcher), Path(out))
     parser = argparse.ArgumentParser(prog="python -m analyzer", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 

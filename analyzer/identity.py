@@ -91,3 +91,8 @@ LOST = KINDS[:3]  # the kinds that mean a variable is used where no declaration 
 
 COLLECT_ENV = "collect_env.txt"
 TRANSFORMERS_ENV = "transformers_env.txt"
+
+
+def kernel_file(compile_id: str, kernel_name: str) -> str:
+    """Where a bundle keeps a kernel: `kernels/<compile id>-<kernel>.cpp`, the compile id's `/` as `-`."""
+    return f"kernels/{compile_id.replace('/', '-')}-{kernel_name}.cpp"

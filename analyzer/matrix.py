@@ -40,11 +40,6 @@ class BadCell(ValueError):
     """A per-cell file that cannot be collated, or a cell that cannot be recorded; one line."""
 
 
-def cell_name(torch: str, transformers: str) -> str:
-    """A cell is named as a run folder is (`identity.run_folder_name`)."""
-    return identity.run_folder_name(torch, transformers)
-
-
 # ---------------------------------------------------------------------------------------------
 # CppKernel.check_bounds, read from its source
 
@@ -165,7 +160,7 @@ def cell_from_run(summary: dict[str, Any], findings: list[dict[str, Any]], mask_
     else:
         status = FAIL if failed_calls or lost else PASS
     record: dict[str, Any] = {
-        "cell": cell_name(versions["torch"], versions["transformers"]),
+        "cell": identity.run_folder_name(versions["torch"], versions["transformers"]),
         "scenario": summary["scenario"],
         "status": status,
         "versions": {k: versions[k] for k in ("torch", "transformers", "python", "compiler") if k in versions},
@@ -236,7 +231,7 @@ def not_installable_cell(out: Path, torch: str, transformers: str, reason: str, 
     missing cell is never mistaken for a cell that was not tried."""
     reason = " ".join(reason.split()) or "the install failed"
     record = {
-        "cell": cell_name(torch, transformers),
+        "cell": identity.run_folder_name(torch, transformers),
         "scenario": scenario,
         "status": NOT_INSTALLABLE,
         "versions": {"torch": torch, "transformers": transformers},
@@ -290,7 +285,7 @@ def load_cells(folder: Path) -> list[dict[str, Any]]:
             raise BadCell(f"{path}: not a JSON file ({exc})") from None
         if not isinstance(cell, dict) or not {"status", "versions"} <= cell.keys() or not {"torch", "transformers"} <= set(cell["versions"]):
             raise BadCell(f"{path}: not a matrix cell (needs status and versions.torch, versions.transformers)")
-        cell["cell"] = cell_name(cell["versions"]["torch"], cell["versions"]["transformers"])
+        cell["cell"] = identity.run_folder_name(cell["versions"]["torch"], cell["versions"]["transformers"])
         cells.append(cell)
     if not cells:
         raise BadCell(f"{folder}: no cells (*.json)")
@@ -372,7 +367,7 @@ def render_markdown(matrix: dict[str, Any]) -> str:
         "|---|" + "---|" * len(matrix["transformers"]),
     ]
     for t in matrix["torch"]:
-        lines.append(f"| {t} | " + " | ".join(_cell_text(cells.get(cell_name(t, tf))) for tf in matrix["transformers"]) + " |")
+        lines.append(f"| {t} | " + " | ".join(_cell_text(cells.get(identity.run_folder_name(t, tf))) for tf in matrix["transformers"]) + " |")
     lines += ["", agreement_line(matrix["agreement"]), "", "| cell | torch build | first compiler error | check_bounds sha256 |", "|---|---|---|---|"]
     for name, cell in cells.items():
         error = (cell.get("first_compiler_error") or "").replace("|", "\\|")

@@ -180,3 +180,8 @@ def _communicate(proc: subprocess.Popen, timeout_s: float, input: str | None = N
             kill_group(proc.pid)
         proc.wait()
         raise
+
+
+def child_command(name: str, *args: str) -> list[str]:
+    """The argv of one of the analyzer's own child processes (`analyzer.child`), on this Python."""
+    return [sys.executable, "-m", "analyzer.child", name, *args]

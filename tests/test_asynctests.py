@@ -7,7 +7,7 @@ import pytest
 
 from analyzer import analyze
 from analyzer.analysis import kernel
-from analyzer.capture import asynctests
+from analyzer.capture import asynctests, masks
 
 
 def test_orders_are_fixed_and_each_test_runs_alone():
@@ -25,7 +25,7 @@ def test_gather_interleaves_at_await_points_in_a_fixed_order():
     pytest.importorskip("torch")
     from analyzer.capture import scenarios, torchglue
 
-    build = scenarios._mask_builder(use_vmap=scenarios.transformers_major() < 5)
+    build = masks.builder(use_vmap=masks.transformers_major() < 5)
     gather = next(o for o in asynctests.ORDERS if o.mode == "concurrent")
     runs = [asynctests._run_order(gather, build, build, torchglue.Recorder(), use_vmap=True)[0] for _ in range(2)]
     sequence = [(s["task"], s["call"]) for s in runs[0]["steps"]]

@@ -86,7 +86,7 @@ def test_unpatched_check_after_load_dies_on_the_guard_page(tmp_path):
     out = tmp_path / "child.json"
     from analyzer import procs
 
-    rc, _, stderr = procs.run_fresh_cache([sys.executable, "-m", "analyzer", "_evidence-child", str(out)], 600)
+    rc, _, stderr = procs.run_fresh_cache(procs.child_command("evidence", str(out)), 600)
     record = files.read_json(out)
     assert record["in_range_call"] == "equal to eager"
     assert sum(k["checks_after_their_load"] for k in record["kernels"]) > 0

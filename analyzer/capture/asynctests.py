@@ -23,8 +23,9 @@ import asyncio
 import dataclasses
 from typing import Any
 
-from analyzer.analysis import kernel
-from analyzer.capture import scenarios
+from analyzer import identity
+from analyzer.analysis import compiler, kernel
+from analyzer.capture import masks
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,15 +77,13 @@ ORDERS: tuple[Order, ...] = (
 
 def variants() -> list[str]:
     """One variant: the installed transformers' default mask path (vmap on 4.x, no vmap on 5.x)."""
-    return ["vmap-auto" if scenarios.transformers_major() < 5 else "novmap-auto"]
+    return ["vmap-auto" if masks.transformers_major() < 5 else "novmap-auto"]
 
 
 def _error_line(exc: BaseException) -> str:
     """The compiler's first error, or the exception's first line: no paths, the same on every run."""
-    from analyzer.capture.bundle import first_compiler_error
-
     text = str(exc)
-    found = first_compiler_error(text)
+    found = compiler.first_compiler_error(text)
     if found is not None:
         return found
     first = text.strip().splitlines()[0] if text.strip() else ""
@@ -93,11 +92,9 @@ def _error_line(exc: BaseException) -> str:
 
 def _kernel_findings(recorder: Any, key: str) -> list[dict[str, Any]]:
     """The kernel analysis of every kernel one compile generated, also those g++ refused."""
-    from analyzer.capture.bundle import _kernel_file
-
     out = []
     for k in (recorder.compiles.get(key) or {}).get("kernels", []):
-        file = _kernel_file(key, k["name"])
+        file = identity.kernel_file(key, k["name"])
         try:
             found = kernel.analyze_source(k["source"], file)
         except kernel.KernelParseError as exc:
@@ -125,7 +122,7 @@ def _run_order(order: Order, compiled: Any, build: Any, recorder: Any, use_vmap:
     calls: list[dict[str, Any]] = []
 
     def call(test: AsyncTest, spec: Call) -> bool:
-        mask = scenarios._padded_mask(BATCH, spec.mask_length, 0)
+        mask = masks.padded_mask(BATCH, spec.mask_length, 0)
         mask[0, : spec.pad] = False
         args = (mask, spec.q_offset, spec.q_length, spec.kv_length)
         expected = build(*args)
@@ -250,14 +247,14 @@ def run(variant: str, recorder: Any) -> list[dict[str, Any]]:
     import torch
 
     use_vmap = variant.startswith("vmap")
-    build = scenarios._mask_builder(use_vmap=use_vmap)
+    build = masks.builder(use_vmap=use_vmap)
     compiled = torch.compile(build, backend=recorder.backend)  # the default dynamic=None, shared by every test
     orders, calls = [], []
     for order in ORDERS:
         record, made = _run_order(order, compiled, build, recorder, use_vmap)
         orders.append(record)
         calls.extend(made)
-    major = scenarios.transformers_major()
+    major = masks.transformers_major()
     recorder.extra["flakiness"] = {
         "builder": "sdpa_mask_recent_torch" if major < 5 else f"sdpa_mask(use_vmap={use_vmap})",
         "dynamic": None,

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from analyzer import files, procs
+from analyzer import files, identity, procs
 from analyzer.capture import scenarios
 
 DEFAULT_TIMEOUT_S = 900
@@ -50,10 +50,6 @@ def versions() -> dict[str, str]:
     }
 
 
-def _kernel_file(compile_id: str, kernel_name: str) -> str:
-    return f"kernels/{compile_id.replace('/', '-')}-{kernel_name}.cpp"
-
-
 def run_child(scenario_name: str, variant: str, out_dir: Path) -> int:
     """Entry point inside the isolated process."""
     from analyzer.capture import torchglue
@@ -68,7 +64,7 @@ def run_child(scenario_name: str, variant: str, out_dir: Path) -> int:
     for compile_ in recorder.compiles.values():
         kernels = []
         for kernel in compile_["kernels"]:
-            rel = _kernel_file(compile_["compile_id"], kernel["name"])
+            rel = identity.kernel_file(compile_["compile_id"], kernel["name"])
             files.write_text(out_dir / rel, kernel["source"])
             kernels.append({"name": kernel["name"], "file": rel, "nodes": kernel["nodes"]})
         compiles.append({**compile_, "kernels": kernels})
@@ -131,17 +127,11 @@ def portable(data: Any, prefixes: list[tuple[str, str]]) -> Any:
     return data
 
 
-def first_compiler_error(message: str) -> str | None:
-    """The text of the compiler's first `error:` line in a failed call's message, or None. It
-    names the identifier and says nothing of paths, so it reads the same on every machine."""
-    return next((line.split("error:", 1)[1].strip() for line in message.splitlines() if "error:" in line), None)
-
-
 def run_variant(scenario_name: str, variant: str, out_dir: Path, timeout_s: float) -> VariantRun:
     """Start the child in its own process group, so a hang is killed with everything it spawned."""
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    cmd = [sys.executable, "-m", "analyzer", "_capture-child", scenario_name, variant, str(out_dir)]
+    cmd = procs.child_command("capture", scenario_name, variant, str(out_dir))
     with open(out_dir / "child.log", "w", encoding="utf-8") as log:
         rc, _, _ = procs.run_fresh_cache(cmd, timeout_s, env={"PYTHONUNBUFFERED": "1"}, log=log)
     status = "timeout" if rc is None else "ok" if rc == 0 and (out_dir / "capture.json").exists() else "crashed"

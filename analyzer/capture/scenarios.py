@@ -12,6 +12,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from analyzer.capture import masks
+
 
 @dataclasses.dataclass(frozen=True)
 class Scenario:
@@ -26,58 +28,9 @@ class UnknownScenario(ValueError):
     pass
 
 
-def transformers_major() -> int:
-    """The installed transformers' major release: 4 builds its mask with vmap only, 5 without by default."""
-    from analyzer import identity
-
-    return identity.major(identity.installed("transformers"))
-
-
 def _mask_variants() -> list[str]:
-    paths = ["novmap", "vmap"] if transformers_major() >= 5 else ["vmap"]
+    paths = ["novmap", "vmap"] if masks.transformers_major() >= 5 else ["vmap"]
     return [f"{path}-{mode}" for path in paths for mode in ("dynamic", "auto")]
-
-
-def _padded_mask(batch: int, length: int, pad: int) -> Any:
-    import torch
-
-    mask = torch.ones(batch, length, dtype=torch.bool)
-    mask[0, :pad] = False  # left padding on the first row, as a batched generate makes
-    return mask
-
-
-def _mask_builder(use_vmap: bool) -> Callable[..., Any]:
-    """The installed transformers' SDPA mask builder, behind one signature for 4.53+ and 5.x."""
-    import torch
-    from transformers import masking_utils as mu
-
-    if transformers_major() >= 5:
-
-        def build(attention_mask: torch.Tensor, q_offset: int, q_length: int, kv_length: int) -> Any:
-            return mu.sdpa_mask(
-                batch_size=attention_mask.shape[0],
-                q_length=q_length,
-                kv_length=kv_length,
-                q_offset=q_offset,
-                mask_function=mu.causal_mask_function,
-                attention_mask=attention_mask,
-                use_vmap=use_vmap,
-            )
-
-    else:
-        builder = getattr(mu, "sdpa_mask_recent_torch")
-
-        def build(attention_mask: torch.Tensor, q_offset: int, q_length: int, kv_length: int) -> Any:
-            cache_position = torch.arange(q_length) + q_offset
-            return builder(
-                batch_size=attention_mask.shape[0],
-                cache_position=cache_position,
-                kv_length=kv_length,
-                mask_function=mu.causal_mask_function,
-                attention_mask=attention_mask,
-            )
-
-    return build
 
 
 def _run_mask(variant: str, recorder: Any) -> list[dict[str, Any]]:
@@ -85,7 +38,7 @@ def _run_mask(variant: str, recorder: Any) -> list[dict[str, Any]]:
     import torch
 
     path, mode = variant.split("-")
-    build = _mask_builder(use_vmap=(path == "vmap"))
+    build = masks.builder(use_vmap=(path == "vmap"))
     compiled = torch.compile(build, backend=recorder.backend, dynamic=True if mode == "dynamic" else None)
     batch, prompt, pad = 2, 8, 3
     steps = [("prefill", 0, prompt, prompt)] + [
@@ -93,7 +46,7 @@ def _run_mask(variant: str, recorder: Any) -> list[dict[str, Any]]:
     ]
     calls = []
     for label, q_offset, q_length, kv_length in steps:
-        mask = _padded_mask(batch, kv_length, pad)
+        mask = masks.padded_mask(batch, kv_length, pad)
         call: dict[str, Any] = {
             "label": label,
             "inputs": {
@@ -182,7 +135,7 @@ def _tiny_model(kind: str) -> Any:
     return model_cls(config).eval()
 
 
-def _run_generate(kind: str) -> Callable[[str, Any], list[dict[str, Any]]]:
+def run_generate(kind: str) -> Callable[[str, Any], list[dict[str, Any]]]:
     def run(variant: str, recorder: Any) -> list[dict[str, Any]]:
         """Greedy generate on a left-padded batch, compiled forward against eager tokens."""
         import torch
@@ -301,20 +254,20 @@ SCENARIOS: dict[str, Scenario] = {
             "tiny-llama-generate",
             "random-weight 2-layer Llama, compiled forward, greedy generate on a left-padded batch",
             lambda: ["auto"],
-            _run_generate("llama"),
+            run_generate("llama"),
         ),
         Scenario(
             "tiny-mistral-generate",
             "random-weight 2-layer Mistral (sliding window 6), compiled forward, left-padded generate",
             lambda: ["auto"],
-            _run_generate("mistral"),
+            run_generate("mistral"),
         ),
         *[
             Scenario(
                 f"tiny-{kind}-generate",
                 f"random-weight 2-layer {label}, compiled forward, greedy generate on a left-padded batch",
                 lambda: ["auto"],
-                _run_generate(kind),
+                run_generate(kind),
             )
             for kind, label in [("qwen2", "Qwen2"), ("gemma", "Gemma"), ("gpt2", "GPT-2")]
         ],

@@ -400,14 +400,34 @@ def set_recompile_limit(limit: int) -> None:
     dynamo_config.accumulated_recompile_limit = max(limit * 4, dynamo_config.accumulated_recompile_limit)
 
 
-def set_assert_indirect_indexing(value: bool) -> None:
+def reset() -> None:
+    """A fresh Dynamo state: its caches and its automatic-dynamic memory of earlier calls."""
+    torch._dynamo.reset()
+
+
+def inductor_options(**options: Any) -> Any:
+    """A context in which Inductor's config holds `options` (`torch._inductor.config.patch`)."""
     import torch._inductor.config as inductor_config
 
-    inductor_config.assert_indirect_indexing = value
+    return inductor_config.patch(**options)
 
 
-def reset() -> None:
-    torch._dynamo.reset()
+def minifier_inputs(namespace: dict[str, Any]) -> tuple[Any, list[Any]]:
+    """The graph module and inputs of a minifier launcher (`minifier_launcher.py`, executed into
+    `namespace`), made as the launcher's own `minify` mode makes them, with symbolic tracing."""
+    import argparse
+
+    from torch._dynamo.repro.after_aot import repro_common
+
+    options = argparse.Namespace(save_dir=None, tracing_mode="symbolic")
+    return repro_common(options, namespace["mod"], namespace["load_args"])
+
+
+def fx_minify(module: Any, inputs: list[Any], fails: Any) -> Any:
+    """PyTorch's FX minifier (`functorch.compile.minifier`) judged by `fails`, without its state dumps."""
+    from functorch.compile import minifier
+
+    return minifier(module, inputs, module_fails=fails, dump_state=lambda *a, **k: None)
 
 
 def check_bounds_source() -> str:

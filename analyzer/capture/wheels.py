@@ -19,7 +19,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from analyzer import files
+from analyzer import files, identity
 
 RELEASE = re.compile(r"\d+\.\d+\.\d+")
 PIP_TIMEOUT_S = 600
@@ -34,10 +34,6 @@ CPP_CODEGEN = {"cpp.py": "torch/_inductor/codegen/cpp.py", "LICENSE": "torch-*.d
 
 class FetchError(ValueError):
     """A release or file that cannot be had, in one line."""
-
-
-def _release_key(release: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in release.split("."))
 
 
 def check_release(release: str) -> str:
@@ -76,8 +72,8 @@ def releases(dist: str, first: str, last: str) -> list[str]:
     if result.returncode != 0 or match is None:
         raise FetchError(f"pip index versions {dist} failed: {_last_line(result.stderr or result.stdout)}")
     found = [v.strip() for v in match[1].split(",") if RELEASE.fullmatch(v.strip())]
-    low, high = _release_key(first), _release_key(last)
-    return sorted((v for v in found if low <= _release_key(v) <= high), key=_release_key)
+    low, high = identity.release_key(first), identity.release_key(last)
+    return sorted((v for v in found if low <= identity.release_key(v) <= high), key=identity.release_key)
 
 
 def download(dist: str, release: str, folder: Path) -> Path:

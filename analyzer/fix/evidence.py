@@ -162,7 +162,7 @@ def _one(patched: bool, timeout_s: float) -> dict[str, Any]:
             stack.enter_context(patches.applied("pytorch", torch_dir))
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="analyzer-evidence-")))
         out = tmp / "child.json"
-        rc, _, stderr = procs.run_fresh_cache([sys.executable, "-m", "analyzer", "_evidence-child", str(out)], timeout_s)
+        rc, _, stderr = procs.run_fresh_cache(procs.child_command("evidence", str(out)), timeout_s)
         record = files.read_json(out) if out.is_file() else {}
     result = {"code": "patched" if patched else "unpatched", "exit": exit_text(rc), "outcome": outcome(rc, record), **record}
     if rc is not None and rc > 0:

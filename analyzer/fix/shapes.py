@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from analyzer import files
+from analyzer import files, identity
 from analyzer.capture import wheels
 from analyzer.fix import patches
 
@@ -71,7 +71,7 @@ def manifests(found: dict[str, list[str]], command: str, project: str = PROJECT)
         out[folder.name] = {
             "project": project,
             "series": folder.name,
-            "checked_on": sorted(releases, key=wheels._release_key),
+            "checked_on": sorted(releases, key=identity.release_key),
             "check": (
                 f"git apply --check of the series' changes to the package, on the {', '.join(patches.package_files(project))} "
                 "of each release's wheel laid out as an installed package; each release fits exactly one series; "

@@ -25,7 +25,7 @@ from typing import Any
 
 from analyzer import files, identity, procs
 from analyzer.analysis import kernel
-from analyzer.capture import scenarios
+from analyzer.capture import masks, scenarios
 from analyzer.fix import patches
 
 KINDS = ("causal", "sliding", "chunked", "bidirectional")
@@ -77,7 +77,7 @@ def builder(kind: str, use_vmap: bool) -> Any:
     import torch
     from transformers import masking_utils as mu
 
-    major = scenarios.transformers_major()  # outside the traced function: Dynamo would break the graph on a metadata lookup
+    major = masks.transformers_major()  # outside the traced function: Dynamo would break the graph on a metadata lookup
 
     def build(mask: torch.Tensor, q_offset: int, q_length: int, kv_length: int, kv_offset: int) -> Any:
         left_padding = (mask == 0).long().cumprod(-1).sum(-1) if kind == "chunked" else None
@@ -157,7 +157,7 @@ def suite(examples: int) -> dict[str, Any]:
     recorder = torchglue.Recorder()
     results: list[dict[str, Any]] = []
     drawn = cases(examples)
-    paths = [False, True] if scenarios.transformers_major() >= 5 else [True]
+    paths = [False, True] if masks.transformers_major() >= 5 else [True]
     with torchglue.recording(recorder):
         for use_vmap in paths:
             for kind in KINDS:
@@ -184,7 +184,7 @@ def suite(examples: int) -> dict[str, Any]:
                         first_failure = {"case": dataclasses.asdict(case), "reason": reason}
                 results.append(
                     {
-                        "check": f"mask {kind}" + (" vmap" if use_vmap and scenarios.transformers_major() >= 5 else ""),
+                        "check": f"mask {kind}" + (" vmap" if use_vmap and masks.transformers_major() >= 5 else ""),
                         "passed": tally["ok"] > 0 and tally["ok"] + tally["eager-error"] == len(drawn),
                         "counts": dict(tally),
                         "first_failure": first_failure,
@@ -194,7 +194,7 @@ def suite(examples: int) -> dict[str, Any]:
         results.append(_scenario_decode(recorder, paths[-1]))
         results.append(_sequence(recorder, paths[-1]))
         for model in ("llama", "mistral"):
-            call = scenarios._run_generate(model)("auto", recorder)[0]
+            call = scenarios.run_generate(model)("auto", recorder)[0]
             reason = None if call["ok"] and call["matches_eager"] else (call.get("error") or {}).get("type", "tokens differ from eager")
             results.append({"check": f"generate tiny-{model}", "passed": bool(call["ok"] and call["matches_eager"]), "first_failure": reason})
             torchglue.reset()
@@ -208,9 +208,9 @@ def _scenario_decode(recorder: Any, use_vmap: bool) -> dict[str, Any]:
     2.8 may compile them, so this case keeps the suite able to tell the fix from the bug."""
     import torch
 
-    from analyzer.capture import scenarios
+    from analyzer.capture import torchglue
 
-    build = scenarios._mask_builder(use_vmap)
+    build = masks.builder(use_vmap)
     compiled = torch.compile(build, backend=recorder.backend, dynamic=True)
     failures = []
     for q_offset, kv_length in [(8, 9), (9, 10)]:
@@ -219,7 +219,7 @@ def _scenario_decode(recorder: Any, use_vmap: bool) -> dict[str, Any]:
         status, reason = _outcome(lambda: compiled(mask, q_offset, 1, kv_length), build(mask, q_offset, 1, kv_length))
         if status != "ok":
             failures.append(f"kv {kv_length}: {reason}")
-    torch._dynamo.reset()
+    torchglue.reset()
     return {"check": "mask decode as sdpa-mask-decode calls it", "passed": not failures, "first_failure": failures[0] if failures else None}
 
 
@@ -296,7 +296,7 @@ def run_config(name: str, examples: int, timeout_s: float = 3600) -> dict[str, A
                     stack.enter_context(patches.applied(part, torch_dir if part == "pytorch" else tf_dir))
             with tempfile.TemporaryDirectory() as tmp:
                 out = Path(tmp) / "suite.json"
-                cmd = [sys.executable, "-m", "analyzer", "_verify-suite", str(examples), str(out)]
+                cmd = procs.child_command("verify-suite", str(examples), str(out))
                 rc, _, stderr = procs.run_fresh_cache(cmd, timeout_s)
                 if rc is None:
                     result = {"error": f"suite timed out after {timeout_s}s"}

@@ -26,7 +26,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from analyzer import files, identity, matrix
+from analyzer import files, identity
 from analyzer.analysis import kernel, known
 from analyzer.fix import patches
 
@@ -202,9 +202,9 @@ def _matrix_section(reports_dir: Path) -> str:
     torches, tfs = data["torch"], data["transformers"]
     rows = ["| torch | " + " | ".join(f"transformers {t}" for t in tfs) + " |", "|---|" + "---|" * len(tfs)]
     for t in torches:
-        cells = [status.get(matrix.cell_name(t, tf), "not run") for tf in tfs]
+        cells = [status.get(identity.run_folder_name(t, tf), "not run") for tf in tfs]
         rows.append(f"| {t} | " + " | ".join(_CELL.get(c, c) for c in cells) + " |")
-    failing = [t for t in torches if any(status.get(matrix.cell_name(t, tf)) == "fail" for tf in tfs)]
+    failing = [t for t in torches if any(status.get(identity.run_folder_name(t, tf)) == "fail" for tf in tfs)]
     line = f"Fails here on torch {', '.join(failing)}." if failing else "No release fails in the matrix."
     return "\n".join(rows) + f"\n\n{line} Measured by `nox -s matrix` with the `sdpa-mask-decode` scenario, one environment per cell."
 

@@ -79,17 +79,18 @@ def query_in_process(fn: Callable[..., Any], inputs: tuple, assert_indirect: boo
     query keeps one candidate's recompiles out of the next.
     """
     import torch
-    import torch._inductor.config as inductor_config
 
-    torch._dynamo.reset()
+    from analyzer.capture import torchglue
+
+    torchglue.reset()
     exc: BaseException | None = None
-    with inductor_config.patch(assert_indirect_indexing=assert_indirect, fx_graph_cache=False):
+    with torchglue.inductor_options(assert_indirect_indexing=assert_indirect, fx_graph_cache=False):
         try:
             with _alarm(timeout_s):
                 torch.compile(fn, dynamic=True)(*inputs)
         except Exception as e:  # the verdict is the point
             exc = e
-    torch._dynamo.reset()
+    torchglue.reset()
     return classify(exc)
 
 
@@ -101,21 +102,20 @@ def screen_in_process(fn: Callable[..., Any], inputs: tuple, timeout_s: int = 12
     C++ compile is skipped. When it finds one, the compiler decides (`reproduces_in_process`).
     """
     import torch
-    import torch._inductor.config as inductor_config
 
     from analyzer.analysis import kernel
     from analyzer.capture import torchglue
 
     sources: list[str] = []
-    torch._dynamo.reset()
-    with inductor_config.patch(fx_graph_cache=False), torchglue.codegen_only(sources):
+    torchglue.reset()
+    with torchglue.inductor_options(fx_graph_cache=False), torchglue.codegen_only(sources):
         try:
             with _alarm(timeout_s):
                 torch.compile(fn, dynamic=True)(*inputs)
         except Exception as exc:  # a candidate that cannot even be generated is not this bug
-            torch._dynamo.reset()
+            torchglue.reset()
             return classify(exc)
-    torch._dynamo.reset()
+    torchglue.reset()
     for source in sources:
         try:
             findings = kernel.analyze_source(source, "<candidate>")

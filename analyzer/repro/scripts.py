@@ -21,7 +21,7 @@ from typing import Any
 
 from analyzer import files, identity
 from analyzer.analysis import kernel
-from analyzer.capture import bundle, scenarios
+from analyzer.capture import bundle, masks, scenarios
 from analyzer.repro import minimize, oracle
 
 
@@ -142,7 +142,7 @@ def transformers_script(calls: list[dict[str, Any]], use_vmap: bool) -> str:
     """The transformers-level repro with the shapes of the first call that failed."""
     failing = next(c for c in calls if not c["ok"])
     inputs = failing["inputs"]
-    builder = TRANSFORMERS_5.format(use_vmap=use_vmap) if scenarios.transformers_major() >= 5 else TRANSFORMERS_4
+    builder = TRANSFORMERS_5.format(use_vmap=use_vmap) if masks.transformers_major() >= 5 else TRANSFORMERS_4
     main = TRANSFORMERS_MAIN.format(
         batch=inputs["attention_mask"][0], kv_length=inputs["kv_length"], pad=3, q_offset=inputs["q_offset"], q_length=inputs["q_length"]
     )
@@ -158,7 +158,7 @@ def sequence_script(calls: list[dict[str, Any]], use_vmap: bool) -> str:
     # a call's `step` names it when its label also says where it ran (an order of async tests)
     prefill = next(c for c in calls if c.get("step", c["label"]) == "prefill")["inputs"]
     decode = next(c for c in calls if c.get("step", c["label"]).startswith("decode"))["inputs"]
-    builder = TRANSFORMERS_5.format(use_vmap=use_vmap) if scenarios.transformers_major() >= 5 else TRANSFORMERS_4
+    builder = TRANSFORMERS_5.format(use_vmap=use_vmap) if masks.transformers_major() >= 5 else TRANSFORMERS_4
     main = SEQUENCE_MAIN.format(
         batch=prefill["attention_mask"][0],
         pad=3,

@@ -1,0 +1,25 @@
+"""A float64 `.item()` scaled by a constant inside a compiled function (capture_scalar_outputs).
+
+Upstream: pytorch/pytorch#160800, "Torch compile error goes on for 2000 lines when using
+capture_scaler_output".
+Idea: the reported kernel `kernel(double*, double*)` computes `10.0*zuf0` from an `.item()` value
+that the kernel never receives as an argument.
+Fails here on torch 2.8.0: FAILS_28
+Passes here on torch 2.13.0 (and 2.14.1).
+"""
+import torch
+
+torch._dynamo.config.capture_scalar_outputs = True
+torch.manual_seed(0)
+
+
+@torch.compile
+def scaled_peak(x):
+    peak = x.abs().max().item()
+    return 10.0 * peak  # fault
+
+
+x = torch.randn(16, dtype=torch.float64)
+got = scaled_peak(x)
+assert abs(got - 10.0 * x.abs().max().item()) < 1e-9
+print("ok", got)
