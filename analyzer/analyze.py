@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from analyzer import files, identity, procs, timings
+from analyzer import artifacts, files, identity, procs, timings
 from analyzer.analysis import compiler, kernel, trace
 from analyzer.capture import bundle, scenarios
 from analyzer.report import documents
@@ -34,7 +34,7 @@ def analyze_bundle(bundle_dir: Path, run_dir: Path, unparsed: list[dict[str, str
     A kernel the parser cannot read is listed in `unparsed` with the reason, never skipped
     silently: the run is then marked failed, because "no findings" would be a claim about it.
     """
-    data = bundle.load_bundle(bundle_dir)
+    data = artifacts.read_capture(bundle_dir)
     out = []
     for compile_rec in data["compiles"]:
         graph = trace.layer_graph(compile_rec)
@@ -124,8 +124,9 @@ def make_repros(run_dir: Path, worker: procs.Child, timeout_s: float = REPRO_TIM
     rc, _, stderr = worker.wait(timeout_s, input=f"{run_dir}\n")
     if rc is None:
         return {"status": "timeout", "seconds": timeout_s}
-    if (run_dir / "repro.json").is_file():
-        return {"status": "ok" if rc == 0 else "not-verified", **files.read_json(run_dir / "repro.json")}
+    if artifacts.has(run_dir, artifacts.REPRO):
+        made = {k: v for k, v in artifacts.read_repro(run_dir).items() if k != "schema_version"}
+        return {"status": "ok" if rc == 0 else "not-verified", **made}
     return {"status": "failed", "stderr": stderr.strip().splitlines()[-1:]}
 
 
@@ -161,7 +162,7 @@ def run(
             result = bundle.run_variant(scenario_name, variant, staging / variant, timeout_s)
             entry: dict[str, Any] = dataclasses.asdict(result)
             if result.status == "ok":
-                data = bundle.load_bundle(staging / variant)
+                data = artifacts.read_capture(staging / variant)
                 summary.setdefault("versions", data["versions"])
                 entry["calls"] = _call_summary(data)
                 entry["compiles"] = len(data["compiles"])
@@ -185,7 +186,7 @@ def run(
             summary["variants"].append(entry)
         summary["status"] = "ok" if all(v["status"] == "ok" for v in summary["variants"]) else "failed"
         summary["findings"] = dict(Counter(f["kind"] for f in findings))
-        files.write_json(staging / "findings.json", findings)
+        artifacts.write_findings(staging, findings)
         if worker is not None and any(f["kind"] in kernel.KINDS and f.get("source") for f in findings):
             if progress:
                 progress("minimizing and verifying repros (each candidate compiled, each script rerun in a fresh process)")
@@ -197,7 +198,7 @@ def run(
         flaky = flakiness.write(staging)  # flakiness.md, for a scenario that records its tests' orders
         if flaky:
             summary["flakiness"] = flaky
-        files.write_json(staging / "summary.json", summary)
+        artifacts.write_summary(staging, summary)
         if progress:
             progress("recording the environment (torch.utils.collect_env, transformers env)")
         files.write_text(staging / documents.COLLECT_ENV, collect_env())

@@ -9,7 +9,6 @@ whether the result reproduces the original error in a fresh process.
 """
 from __future__ import annotations
 
-import json
 import os
 import platform
 import re
@@ -20,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from analyzer import files, procs, timings
+from analyzer import artifacts, files, procs, timings
 from analyzer.capture import masks, scenarios
 from analyzer.fix import patches
 from analyzer.repro import oracle
@@ -211,8 +210,8 @@ def run_minifier_bench(out_path: Path, scenario: str, variant: str) -> dict[str,
         mine = ours(workdir, scenario, variant)
         if not mine["run_dir"] or not (Path(mine["run_dir"]) / "repro_transformers.py").is_file():
             raise RuntimeError(f"the analyze run made no repro to start the minifier from: {mine.get('error')}")
-        repro = files.read_json(Path(mine["run_dir"]) / "repro.json")
-        data = json.loads((Path(mine["run_dir"]) / variant / "capture.json").read_text(encoding="utf-8"))
+        repro = artifacts.read_repro(Path(mine["run_dir"]))
+        data = artifacts.read_capture(Path(mine["run_dir"]) / variant)
         failing = next(c for c in data["calls"] if not c["ok"])
         theirs = minifier(workdir, Path(mine["run_dir"]) / "repro_transformers.py", failing["inputs"]["attention_mask"])
         mine.pop("run_dir")
@@ -468,7 +467,6 @@ def run_graphs_bench(out_path: Path, layers: tuple[int, ...] = GRAPH_LAYERS, sce
     process with its own Inductor cache: capture seconds, compiles, kernels and analysis seconds
     side by side. Repros are left out; they depend on the failing kernel, not on the model's size.
     Writes the `analyze_scaling` entry of bench.json."""
-    from analyzer.capture import scenarios
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="analyzer-bench-graphs-") as tmp:
@@ -482,7 +480,7 @@ def run_graphs_bench(out_path: Path, layers: tuple[int, ...] = GRAPH_LAYERS, sce
                 continue
             summary = timings.restore(run_dir, "summary.json")
             variants = summary["variants"]
-            findings = files.read_json(run_dir / "findings.json")
+            findings = artifacts.read_findings(run_dir)
             kernel_bytes = sum(p.stat().st_size for p in run_dir.glob("*/kernels/*.cpp"))
             rows.append(
                 {

@@ -24,7 +24,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from analyzer import files, identity
+from analyzer import artifacts, files, identity
 
 SCENARIO = "sdpa-mask-decode"
 
@@ -197,7 +197,6 @@ def run_cell(
     cell to `out`. `torch` and `transformers` are the releases the cell was meant to have: an
     environment that resolved to something else is refused rather than recorded under a wrong name."""
     from analyzer import analyze
-    from analyzer.capture import bundle
     from analyzer.analysis.kernel import BOUNDS_MESSAGE
 
     _check_requested(torch, transformers)
@@ -212,7 +211,7 @@ def run_cell(
         for v in summary["variants"]:
             if v["status"] != "ok":
                 continue
-            for compile_ in bundle.load_bundle(run_dir / v["bundle"])["compiles"]:
+            for compile_ in artifacts.read_capture(run_dir / v["bundle"])["compiles"]:
                 for k in compile_["kernels"]:
                     source = Path(k["path"]).read_text(encoding="utf-8")
                     if BOUNDS_MESSAGE in source:

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from analyzer import analyze
+from analyzer import analyze, artifacts
 from analyzer.analysis import kernel
 from analyzer.capture import asynctests, masks
 
@@ -23,7 +23,7 @@ def test_orders_are_fixed_and_each_test_runs_alone():
 def test_gather_interleaves_at_await_points_in_a_fixed_order():
     """Run eagerly (no compile): the calls run in the order the tests' awaits set, every time."""
     pytest.importorskip("torch")
-    from analyzer.capture import scenarios, torchglue
+    from analyzer.capture import torchglue
 
     build = masks.builder(use_vmap=masks.transformers_major() < 5)
     gather = next(o for o in asynctests.ORDERS if o.mode == "concurrent")
@@ -47,7 +47,7 @@ def test_async_tests_flaky_end_to_end(tmp_path):
     assert [o["name"] for o in orders] == [o.name for o in asynctests.ORDERS]
     alone = [o for o in orders if o["mode"] == "alone"]
     assert len(alone) == len(asynctests.TESTS) and all(o["passed"] for o in alone), alone
-    findings = json.loads((run_dir / "findings.json").read_text())
+    findings = artifacts.read_findings(run_dir)
     affected = any(f["kind"] in kernel.LOST for f in findings)  # decided by the kernel analysis, not the version
     assert record["affected"] == affected
     gather = next(o for o in orders if o["mode"] == "concurrent")

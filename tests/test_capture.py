@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import analyze
+from analyzer import analyze, artifacts
 from analyzer.capture import bundle
 from analyzer.report import documents
 
@@ -72,7 +72,7 @@ def test_sdpa_mask_decode_end_to_end(mask_run):
     run_dir = tmp_path / "sdpa-mask-decode" / analyze.run_folder_name()
     assert summary["status"] == "ok"
     assert not [p.name for p in (tmp_path / "sdpa-mask-decode").iterdir() if p.name.startswith(".")]  # no staging left
-    findings = json.loads((run_dir / "findings.json").read_text())
+    findings = artifacts.read_findings(run_dir)
     lost = [f for f in findings if f["kind"] in ("undeclared", "forward-reference", "out-of-scope")]
     calls = [c for v in summary["variants"] for c in v["calls"]]
     if TORCH >= FIXED_RELEASE:
@@ -84,7 +84,7 @@ def test_sdpa_mask_decode_end_to_end(mask_run):
         assert any(not c["ok"] and "was not declared" in (c["compiler_error"] or "") for c in calls)
         for v in summary["variants"]:
             assert v["findings"].get("forward-reference", 0) >= 2, v  # vector body and scalar tail
-        repro = json.loads((run_dir / "repro.json").read_text())
+        repro = artifacts.read_repro(run_dir)
         assert repro["repro_torch.py"]["verified"] and repro["repro_torch.py"]["ops"] <= 5
         code = (run_dir / "repro_torch.py").read_text()
         assert "import transformers" not in code and "from transformers" not in code  # pure torch
@@ -233,6 +233,6 @@ def test_clang_end_to_end(tmp_path, monkeypatch):
     errors = [c["compiler_error"] for c in calls if not c["ok"]]
     assert errors and all("use of undeclared identifier" in e for e in errors), errors
     assert summary["findings"].get("forward-reference", 0) >= 2
-    repro = json.loads((run_dir / "repro.json").read_text())
+    repro = artifacts.read_repro(run_dir)
     assert repro["repro_torch.py"]["verified"], repro["repro_torch.py"]
     assert repro["repro_torch.py"]["signature"].startswith("tmp")  # the oracle read clang's message

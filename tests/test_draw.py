@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import AFFECTED, FIXED
 
-from analyzer import analyze, files
+from analyzer import analyze, artifacts
 from analyzer.report import draw
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed (apt-get install graphviz)")
@@ -24,7 +24,7 @@ def make_run(bundle: Path, root: Path) -> Path:
     """A run folder as `analyze` writes it, from a committed bundle: the variant's kernels and findings.json."""
     run = root / "run"
     shutil.copytree(bundle, run / bundle.name)
-    files.write_json(run / "findings.json", analyze.analyze_bundle(run / bundle.name, run))
+    artifacts.write_findings(run, analyze.analyze_bundle(run / bundle.name, run))
     return run
 
 
@@ -50,7 +50,7 @@ def fixed_run(tmp_path: Path) -> Path:
 
 
 def test_defuse_marks_the_lost_declaration_and_the_check(affected_run):
-    findings = files.read_json(affected_run / "findings.json")
+    findings = artifacts.read_findings(affected_run)
     for f in draw.representatives(findings):
         assert f["kind"] == "forward-reference"
         source = (affected_run / f["file"]).read_text()
@@ -75,7 +75,7 @@ def test_defuse_marks_the_lost_declaration_and_the_check(affected_run):
 
 
 def test_defuse_slice_holds_the_load_the_check_guards(affected_run):
-    f = files.read_json(affected_run / "findings.json")[0]
+    f = artifacts.read_findings(affected_run)[0]
     sl = draw.defuse_slice((affected_run / f["file"]).read_text(), f)
     roles = {line: n["role"] for line, n in sl["nodes"].items()}
     loads = [line for line, role in roles.items() if role == "load"]
@@ -85,7 +85,7 @@ def test_defuse_slice_holds_the_load_the_check_guards(affected_run):
 
 
 def test_defuse_on_fixed_torch_marks_the_load_before_its_check(fixed_run):
-    findings = files.read_json(fixed_run / "findings.json")
+    findings = artifacts.read_findings(fixed_run)
     assert findings and {f["kind"] for f in findings} == {"check-after-load"}
     f = findings[0]
     dot = draw.defuse_graph((fixed_run / f["file"]).read_text(), f).source
@@ -99,7 +99,7 @@ def test_defuse_on_fixed_torch_marks_the_load_before_its_check(fixed_run):
 
 
 def test_trace_has_one_node_per_layer_in_order(affected_run):
-    f = files.read_json(affected_run / "findings.json")[0]
+    f = artifacts.read_findings(affected_run)[0]
     dot = draw.trace_graph(f).source
     headers = [node_attrs(dot, f"s{i}") for i in range(len(f["trace"]))]
     titles = ["source line", "Dynamo graph node", "post-grad graph node", "loop-body op", "loop-body op", "C++ kernel line"]
@@ -117,7 +117,7 @@ def test_trace_has_one_node_per_layer_in_order(affected_run):
 
 
 def test_trace_that_stops_early_says_why(affected_run):
-    f = files.read_json(affected_run / "findings.json")[0]
+    f = artifacts.read_findings(affected_run)[0]
     f = dict(f, trace=f["trace"][:2], unresolved="trace stops at the loop-body layer: no further node in the captured graphs")
     dot = draw.trace_graph(f).source
     assert "unresolved" in node_attrs(dot, "unresolved") and "loop-body layer" in dot
@@ -212,7 +212,7 @@ def test_cli_refuses_a_folder_without_findings(tmp_path, cli):
 
 
 def test_missing_kernel_is_bad_input(affected_run):
-    findings = files.read_json(affected_run / "findings.json")
+    findings = artifacts.read_findings(affected_run)
     (affected_run / findings[0]["file"]).unlink()
     with pytest.raises(draw.DrawError, match="is missing"):
         draw.draw_run(affected_run)

@@ -18,7 +18,7 @@ from pathlib import Path
 import fault_scenarios
 import pytest
 
-from analyzer import analyze, cli
+from analyzer import analyze, artifacts, cli
 from analyzer.fix import patches
 
 TESTS = Path(__file__).parent
@@ -152,7 +152,7 @@ def test_concurrent_runs_each_leave_a_whole_report(tmp_path):
         run_dir = reports / scenario / RUN
         summary = json.loads((run_dir / "summary.json").read_text())
         assert summary["status"] == "ok" and summary["scenario"] == scenario
-        findings = json.loads((run_dir / "findings.json").read_text())
+        findings = artifacts.read_findings(run_dir)
         assert len(findings) == 4 and all((run_dir / f["file"]).is_file() for f in findings)
         assert sorted(p.name for p in (run_dir / "canned" / "kernels").iterdir()) == sorted(
             p.name for p in (TESTS / "data" / "torch-2.13.0-transformers-5.23.0" / "sdpa-mask-decode" / "novmap-dynamic" / "kernels").iterdir()

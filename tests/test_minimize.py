@@ -6,8 +6,7 @@ from collections import Counter
 import pytest
 from conftest import AFFECTED
 
-from analyzer import analyze
-from analyzer.capture import bundle
+from analyzer import analyze, artifacts
 from analyzer.repro import minimize
 
 
@@ -15,7 +14,7 @@ from analyzer.repro import minimize
 def failing():
     """The post-grad nodes of the first failing compile and the roots the trace names."""
     finding = next(f for f in analyze.analyze_bundle(AFFECTED, AFFECTED.parent) if f["source"])
-    data = bundle.load_bundle(AFFECTED)
+    data = artifacts.read_capture(AFFECTED)
     compile_rec = next(c for c in data["compiles"] if c["compile_id"] == finding["compile_id"])
     check = next(s for s in finding["trace"] if s["layer"] == "loop-body")
     gathers = [s["node"] for s in finding["trace"] if s["layer"] == "post-grad"]
@@ -90,7 +89,7 @@ def test_collapse_turns_a_view_chain_into_one_reshape_that_computes_the_same():
     drop none of them (each changes the shape), one reshape of the source replaces the chain."""
     from conftest import AFFECTED_5X
 
-    data = bundle.load_bundle(AFFECTED_5X)
+    data = artifacts.read_capture(AFFECTED_5X)
     # the automatic-dynamic recompile, where the kv positions have a symbolic length
     nodes = [c for c in data["compiles"] if c["post_grad_graphs"]][-1]["post_grad_graphs"][-1]["nodes"]
     by_name = {n["name"]: n for n in nodes}

@@ -6,12 +6,13 @@ from collections import Counter
 import torch
 from conftest import AFFECTED
 
-from analyzer.capture import bundle, torchglue
+from analyzer import artifacts
+from analyzer.capture import torchglue
 from analyzer.repro import minimize, render
 
 
 def _failing_nodes():
-    data = bundle.load_bundle(AFFECTED)
+    data = artifacts.read_capture(AFFECTED)
     return data["compiles"][0]["post_grad_graphs"][-1]["nodes"]
 
 

@@ -7,9 +7,8 @@ import shutil
 
 from conftest import AFFECTED, FIXED, capture_json
 
-from analyzer import analyze
+from analyzer import analyze, artifacts
 from analyzer.analysis import trace
-from analyzer.capture import bundle
 
 PADDING_LINE = "padding_mask[batch_idx, kv_idx]"
 
@@ -51,7 +50,7 @@ def test_missing_layer_is_reported_not_guessed(tmp_path):
 
 
 def test_unrecorded_kernel_is_reported():
-    data = bundle.load_bundle(AFFECTED)
+    data = artifacts.read_capture(AFFECTED)
     compile_rec = copy.deepcopy(data["compiles"][0])
     graph = trace.layer_graph(compile_rec)
     finding = {"file": "k.cpp", "line": 1, "statement": 'TORCH_CHECK(tmp1 < ks0, "index out of bounds: tmp1 < ks0");'}

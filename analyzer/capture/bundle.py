@@ -8,7 +8,6 @@ skip the very compile being observed.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import platform
 import re
@@ -19,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from analyzer import files, identity, procs
+from analyzer import artifacts, files, identity, procs
 from analyzer.capture import scenarios
 
 DEFAULT_TIMEOUT_S = 900
@@ -78,7 +77,7 @@ def run_child(scenario_name: str, variant: str, out_dir: Path) -> int:
         "compiles": compiles,
         **recorder.extra,  # scenario-level records, e.g. `flakiness`
     }
-    files.write_json(out_dir / "capture.json", portable(record, machine_prefixes()))
+    artifacts.write_capture(out_dir, portable(record, machine_prefixes()))
     return 0
 
 
@@ -134,7 +133,7 @@ def run_variant(scenario_name: str, variant: str, out_dir: Path, timeout_s: floa
     cmd = procs.child_command("capture", scenario_name, variant, str(out_dir))
     with open(out_dir / "child.log", "w", encoding="utf-8") as log:
         rc, _, _ = procs.run_fresh_cache(cmd, timeout_s, env={"PYTHONUNBUFFERED": "1"}, log=log)
-    status = "timeout" if rc is None else "ok" if rc == 0 and (out_dir / "capture.json").exists() else "crashed"
+    status = "timeout" if rc is None else "ok" if rc == 0 and artifacts.has(out_dir, artifacts.CAPTURE) else "crashed"
     return VariantRun(variant, out_dir.name, status, rc, round(time.perf_counter() - started, 2))
 
 
@@ -143,16 +142,16 @@ def slim_bundle(bundle_dir: Path) -> None:
     (with the compiler's errors) and kernels: enough to check the kernel analysis against the
     compiler, not to trace a finding back to Python. The test corpus holds many whole-model
     compiles and stays small this way."""
-    path = bundle_dir / "capture.json"
-    data = files.read_json(path)
+    data = artifacts.read_capture(bundle_dir)
     for compile_ in data["compiles"]:
         for key in ("dynamo_graph", "post_grad_graphs"):
             compile_.pop(key, None)
         for kernel in compile_["kernels"]:
+            kernel.pop("path", None)
             kernel["nodes"] = [{"name": n["name"], "origins": n["origins"]} for n in kernel["nodes"]]
     data["command"] += " --slim"
     data["slim"] = True
-    files.write_json(path, data)
+    artifacts.write_capture(bundle_dir, data)
 
 
 def capture_to(scenario_name: str, variant: str, out_dir: Path, timeout_s: float, slim: bool = False) -> VariantRun:
@@ -170,11 +169,3 @@ def capture_to(scenario_name: str, variant: str, out_dir: Path, timeout_s: float
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def load_bundle(bundle_dir: Path) -> dict[str, Any]:
-    data = json.loads((bundle_dir / "capture.json").read_text(encoding="utf-8"))
-    for compile_ in data["compiles"]:
-        for kernel in compile_["kernels"]:
-            kernel["path"] = str(bundle_dir / kernel["file"])
-    return data

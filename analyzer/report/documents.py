@@ -26,7 +26,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from analyzer import files, identity
+from analyzer import artifacts, files, identity
 from analyzer.analysis import kernel, known
 from analyzer.fix import patches
 
@@ -96,16 +96,15 @@ class Run:
         return (self.path / rel).read_text(encoding="utf-8").splitlines()
 
     def capture(self, variant: str) -> dict[str, Any]:
-        return files.read_json(self.path / variant / "capture.json")
+        return artifacts.read_capture(self.path / variant)
 
 
 def load(run_dir: Path) -> Run:
-    summary_path = run_dir / "summary.json"
-    if not summary_path.is_file():
-        raise FileNotFoundError(f"{run_dir}: not an analyze run folder (no summary.json)")
-    findings = files.read_json(run_dir / "findings.json") if (run_dir / "findings.json").is_file() else []
-    repro = files.read_json(run_dir / "repro.json") if (run_dir / "repro.json").is_file() else {}
-    return Run(run_dir, files.read_json(summary_path), findings, repro)
+    if not artifacts.has(run_dir, artifacts.SUMMARY):
+        raise FileNotFoundError(f"{run_dir}: not an analyze run folder (no {artifacts.SUMMARY})")
+    findings = artifacts.read_findings(run_dir) if artifacts.has(run_dir, artifacts.FINDINGS) else []
+    repro = artifacts.read_repro(run_dir) if artifacts.has(run_dir, artifacts.REPRO) else {}
+    return Run(run_dir, artifacts.read_summary(run_dir), findings, repro)
 
 
 def run_dirs(reports_dir: Path) -> list[Path]:

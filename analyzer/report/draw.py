@@ -35,7 +35,7 @@ from typing import Any
 
 import graphviz
 
-from analyzer import files
+from analyzer import artifacts, files
 from analyzer.analysis import kernel
 
 PICTURES = "pictures"
@@ -119,11 +119,10 @@ def pictures_for(run_dir: Path) -> dict[str, dict[str, Any]]:
 
     Each entry: `finding` (file, line, kind, identifier, kernel, scope, variant, compile_id),
     `defuse` and `trace`, each `{ext: relative path}` for the extensions present on disk."""
-    findings_path = run_dir / "findings.json"
-    if not findings_path.is_file():
+    if not artifacts.has(run_dir, artifacts.FINDINGS):
         return {}
     out: dict[str, dict[str, Any]] = {}
-    for f in representatives(files.read_json(findings_path)):
+    for f in representatives(artifacts.read_findings(run_dir)):
         stem = picture_stem(f)
         entry: dict[str, Any] = {
             "finding": {k: f.get(k) for k in ("file", "line", "kind", "identifier", "kernel", "scope", "variant", "compile_id")}
@@ -534,15 +533,16 @@ def render(graph: graphviz.Digraph, fmt: str) -> bytes:
 
 
 def _graphs(run_dir: Path) -> list[tuple[str, graphviz.Digraph]]:
-    findings_path = run_dir / "findings.json"
-    if not findings_path.is_file():
-        raise DrawError(f"{run_dir}: not an analyze run folder (no findings.json)")
+    if not artifacts.has(run_dir, artifacts.FINDINGS):
+        raise DrawError(f"{run_dir}: not an analyze run folder (no {artifacts.FINDINGS})")
     try:
-        findings = files.read_json(findings_path)
-    except ValueError as exc:
-        raise DrawError(f"{findings_path}: not JSON: {exc}") from None
+        findings = artifacts.read_findings(run_dir)
+    except artifacts.ArtifactError as exc:
+        raise DrawError(str(exc)) from None
+    except (KeyError, TypeError):
+        raise DrawError(f"{run_dir / artifacts.FINDINGS}: expected a list of findings") from None
     if not isinstance(findings, list):
-        raise DrawError(f"{findings_path}: expected a list of findings")
+        raise DrawError(f"{run_dir / artifacts.FINDINGS}: expected a list of findings")
     out = []
     for f in representatives(findings):
         stem = picture_stem(f)

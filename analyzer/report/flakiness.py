@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from analyzer import files
+from analyzer import artifacts, files
 from analyzer.identity import LOST
 
 FILE = "flakiness.md"
@@ -265,8 +265,8 @@ def summarize(record: dict[str, Any]) -> dict[str, Any]:
 def write(run_dir: Path) -> dict[str, Any] | None:
     """Write `flakiness.md` into a run folder whose bundles hold a `flakiness` record; None when none does."""
     sections, summary = [], {}
-    for bundle in sorted(p.parent for p in run_dir.glob("*/capture.json")):
-        data = files.read_json(bundle / "capture.json")
+    for bundle in artifacts.bundles(run_dir):
+        data = artifacts.read_capture(bundle)
         record = data.get("flakiness")
         if not record:
             continue

@@ -13,15 +13,14 @@ Runs inside the torch environment (imports torch); `analyze` calls it in a subpr
 """
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
 from typing import Any
 
-from analyzer import files, identity
+from analyzer import artifacts, files, identity
 from analyzer.analysis import kernel
-from analyzer.capture import bundle, masks, scenarios
+from analyzer.capture import masks, scenarios
 from analyzer.repro import minimize, oracle
 
 
@@ -314,7 +313,7 @@ def make_order(run_dir: Path, finding: dict[str, Any], timeout_s: float = 300) -
             "output": printed,
         },
     }
-    files.write_json(run_dir / "repro.json", out)
+    artifacts.write_repro(run_dir, out)
     return out
 
 
@@ -335,14 +334,14 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     from analyzer.capture import torchglue
 
     started = time.perf_counter()
-    findings = json.loads((run_dir / "findings.json").read_text(encoding="utf-8"))
+    findings = artifacts.read_findings(run_dir)
     finding = _pick(findings)
     if finding is None:
         late = next((f for f in findings if f["kind"] == "check-after-load" and f.get("source")), None)
         if late is not None:
             return make_order(run_dir, late, timeout_s)
         raise LookupError("no traced lost-definition or check-after-load finding in this run; nothing to reproduce")
-    data = bundle.load_bundle(run_dir / finding["variant"])
+    data = artifacts.read_capture(run_dir / finding["variant"])
     compile_rec = next(c for c in data["compiles"] if c["compile_id"] == finding["compile_id"])
     check_step = next(s for s in finding["trace"] if s["layer"] == "loop-body")
     gathers = [s["node"] for s in finding["trace"] if s["layer"] == "post-grad"]
@@ -394,15 +393,14 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     ):
         files.write_text(run_dir / name, text)
         out[name] = {"ops": ops, **oracle.verify_script(run_dir / name, timeout_s, env=child_env)}
-    files.write_json(run_dir / "repro.json", out)
+    artifacts.write_repro(run_dir, out)
     return out
 
 
 def record_in_summary(run_dir: Path, result: dict[str, Any]) -> None:
     """Keep the run's summary.json in step with a repro made again for an existing run folder."""
-    path = run_dir / "summary.json"
-    if path.is_file():
-        summary = files.read_json(path)
+    if artifacts.has(run_dir, artifacts.SUMMARY):
+        summary = artifacts.read_summary(run_dir)
         verified = all(e.get("verified") for n, e in result.items() if n.endswith(".py"))
         summary["repro"] = {"status": "ok" if verified else "not-verified", **result}
-        files.write_json(path, summary)
+        artifacts.write_summary(run_dir, summary)
