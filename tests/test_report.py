@@ -2,6 +2,7 @@
 with nothing of this project in them and no trace of the machine."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import socket
@@ -162,3 +163,16 @@ def test_capture_names_machine_paths_and_cache_hashes():
     record = {"m": ["/tmp/cache-1/oa/c" + "a1" * 26 + ".main.cpp:3: in /work/x/.nox/a/lib/python3.11/site-packages/torch/x.py"], "n": 3}
     got = bundle.portable(record, prefixes)
     assert got == {"m": ["<inductor-cache>/<hash>.main.cpp:3: in site-packages/torch/x.py"], "n": 3}
+
+
+def test_index_json_lists_every_run_as_the_readme_does():
+    from analyzer.report import documents
+
+    data = json.loads((REPORTS / "index.json").read_text())
+    assert data == documents.index_json(REPORTS)  # committed as `report` writes it
+    assert [r["path"] for r in data["runs"]] == [p.relative_to(REPORTS).as_posix() for p in documents.run_dirs(REPORTS)]
+    readme = (REPORTS / "README.md").read_text()
+    for run in data["runs"]:
+        assert f"]({run['path']}/)" in readme
+        for name in run["documents"]:
+            assert (REPORTS / run["path"] / name).is_file()

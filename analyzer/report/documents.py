@@ -666,7 +666,7 @@ def index(reports_dir: Path) -> str:
         "A run folder holds `summary.json`, `findings.json`, one captured bundle per variant (`capture.json`, "
         "`kernels/`), `collect_env.txt` and `transformers_env.txt`, and where a finding was traced, the verified "
         "repros (`repro_torch.py`, and for a lost definition `repro_transformers.py` and `repro_sequence.py`; "
-        "`repro.json`). Durations go to `timings.json`, which git ignores, so everything committed regenerates byte "
+        "`repro.json`). `index.json` lists the runs of this table for programs. Durations go to `timings.json`, which git ignores, so everything committed regenerates byte "
         "for byte.",
     ]
     return "\n".join(lines) + "\n"
@@ -689,11 +689,41 @@ def write_run(run_dir: Path, reports_dir: Path) -> list[Path]:
     return written
 
 
+INDEX_JSON = "index.json"
+
+
+def index_json(reports_dir: Path) -> dict[str, Any]:
+    """`reports/index.json`: every run folder for a program to read, as the README lists them for a person."""
+    runs = []
+    for run_dir in run_dirs(reports_dir):
+        run = load(run_dir)
+        docs, why = plan(run)
+        source = (_key_finding(run) or {}).get("source")
+        runs.append(
+            {
+                "path": run_dir.relative_to(reports_dir).as_posix(),
+                "workload": run.summary["scenario"],
+                "torch": run.torch,
+                "transformers": run.transformers,
+                "status": run.summary.get("status"),
+                "findings": run.summary.get("findings", {}),
+                "source": {"file": source["file"], "line": source["line"]} if source else None,
+                "known": [f"{k.project}#{k.number}" for k in matches(run) if k.number is not None],
+                "repros": {n: e.get("verified") for n, e in run.repro.items() if n.endswith(".py")},
+                "documents": docs,
+                "why": why,
+            }
+        )
+    return {"schema_version": artifacts.SCHEMA_VERSION, "runs": runs}
+
+
 def write_all(reports_dir: Path, only: list[Path] | None = None) -> list[Path]:
-    """Documents for the named run folders (default: all), then the index of all of them."""
+    """Documents for the named run folders (default: all), then the index of all of them, for people
+    (`README.md`) and for programs (`index.json`)."""
     written = []
     for run_dir in only or run_dirs(reports_dir):
         written += write_run(run_dir, reports_dir)
     files.write_text(reports_dir / "README.md", index(reports_dir))
-    written.append(reports_dir / "README.md")
+    files.write_json(reports_dir / INDEX_JSON, index_json(reports_dir))
+    written += [reports_dir / "README.md", reports_dir / INDEX_JSON]
     return written
