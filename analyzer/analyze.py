@@ -54,7 +54,7 @@ def analyze_bundle(bundle_dir: Path, run_dir: Path, unparsed: list[dict[str, str
     return out
 
 
-def _call_summary(data: dict[str, Any]) -> list[dict[str, Any]]:
+def call_summary(data: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for call in data["calls"]:
         error = call.get("error") or {}
@@ -164,7 +164,7 @@ def run(
             if result.status == "ok":
                 data = artifacts.read_capture(staging / variant)
                 summary.setdefault("versions", data["versions"])
-                entry["calls"] = _call_summary(data)
+                entry["calls"] = call_summary(data)
                 entry["compiles"] = len(data["compiles"])
                 entry["kernels"] = sum(len(c["kernels"]) for c in data["compiles"])
                 if progress:

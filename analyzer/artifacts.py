@@ -64,6 +64,7 @@ class Capture(TypedDict, total=False):
     compiles: list[Compile]
     flakiness: dict[str, Any]  # the async tests' orders, for a workload that records them
     slim: bool  # graphs left out (`bundle.slim_bundle`)
+    program: bool  # recorded in a user's program by `run` (`capture.program`), not by a scenario
 
 
 class Finding(TypedDict, total=False):

@@ -107,6 +107,40 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return EXIT_CLEAN if summary["status"] == "ok" else EXIT_FINDINGS
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from analyzer import run
+    from analyzer.analysis import compiler
+    from analyzer.progress import Progress
+
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if args.timeout <= 0:
+        return _error(f"--timeout {args.timeout:g}: not a number of seconds")
+    try:
+        with Progress("run", quiet=args.quiet) as progress:
+            summary = run.run(
+                command, Path(args.out) if args.out else None, Path(args.reports), args.timeout, progress=progress, repro=not args.no_repro
+            )
+    except run.BadCommand as exc:
+        return _error(str(exc))
+    code = summary["exit_code"]
+    print(f"program: {summary['command']}: " + ("timed out" if code is None else f"exit {code}"))
+    for failure in summary["failures"]:
+        test = f" in {failure['test']}" if failure.get("test") else ""
+        guard = (failure.get("recompile") or {}).get("guard")
+        because = f", recompiled because {guard} failed" if guard else ""
+        print(f"compile {failure['compile_id']}{test}{because}: {failure['class']} ({compiler.CLASSES[failure['class']]})")
+        if failure.get("compiler_error"):
+            print(f"  {failure['compiler_error']}")
+    sources = {(f["source"]["file"], f["source"]["line"], f["source"]["text"], f.get("test")) for f in summary["findings_list"] if f.get("source")}
+    for file, line, text, test in sorted(sources, key=str):
+        print(f"traced to {file}:{line}: {text}" + (f" (in {test})" if test else ""))
+    for name, entry in (summary.get("repro") or {}).items():
+        if name.endswith(".py"):
+            print(f"{name}: {_repro_label(entry, 'torch ops')}, {'verified in a fresh process' if entry.get('verified') else 'NOT verified'}")
+    print(f"report: {summary['path']}")
+    return EXIT_FINDINGS if summary["failures"] or summary["findings_list"] else EXIT_CLEAN
+
+
 def cmd_capture(args: argparse.Namespace) -> int:
     from analyzer.capture import bundle
 
@@ -559,6 +593,19 @@ def main(argv: list[str] | None = None) -> int:
     p_an.add_argument("--variant", action="append", help="only this variant (repeatable; default: all)")
     p_an.add_argument("--quiet", "-q", action="store_true", help="no progress lines (on a terminal: no status line)")
     p_an.set_defaults(func=cmd_analyze)
+
+    p_run = sub.add_parser(
+        "run",
+        help="run your own program, capture every compile, and analyse, trace, reproduce and report its failures",
+        usage="python -m analyzer run [--out DIR] [--timeout S] [--quiet] -- COMMAND [ARGS...]",
+    )
+    p_run.add_argument("--out", help="run folder to write (default: reports/runs/<command name>/torch-<v>-transformers-<v>)")
+    p_run.add_argument("--reports", default="reports", help="reports folder (default: reports)")
+    p_run.add_argument("--timeout", type=float, default=1800.0, help="seconds before the program's whole process group is killed")
+    p_run.add_argument("--no-repro", action="store_true", help="skip writing and verifying a minimal repro")
+    p_run.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    p_run.add_argument("command", nargs=argparse.REMAINDER, help="the command, after `--`")
+    p_run.set_defaults(func=cmd_run)
 
     p_cap = sub.add_parser("capture", help="capture one variant of a scenario into a bundle folder")
     p_cap.add_argument("--scenario", required=True)

@@ -20,7 +20,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "analyzer"
 LAYERS = ["base", "analysis", "capture", "repro", "fix", "report", "drivers", "cli"]
-DRIVERS = {"analyze", "matrix", "bench", "child"}
+DRIVERS = {"analyze", "matrix", "bench", "child", "run"}
 TORCH_GLUE = "analyzer.capture.torchglue"
 
 

@@ -309,15 +309,20 @@ class Recorder:
             fresh["dynamo_compile_id"] = cid
         return self.compiles.setdefault(self.key(cid), fresh)
 
-    def backend(self, gm: torch.fx.GraphModule, example_inputs: list[Any]) -> Any:
-        from torch._inductor.compile_fx import compile_fx
-
+    def begin(self, gm: torch.fx.GraphModule, example_inputs: list[Any]) -> dict[str, Any]:
+        """Record the Dynamo graph of the compile now starting; its entry in `compiles`."""
         entry = self._entry()
         entry["dynamo_graph"] = graph_to_dict(gm.graph)
         entry["example_inputs"] = [
             [str(s) for s in t.shape] if isinstance(t, torch.Tensor) else str(t) for t in example_inputs
         ]
         entry["symbols"] = dynamic_sources(example_inputs)
+        return entry
+
+    def backend(self, gm: torch.fx.GraphModule, example_inputs: list[Any]) -> Any:
+        from torch._inductor.compile_fx import compile_fx
+
+        self.begin(gm, example_inputs)
         return compile_fx(gm, example_inputs)
 
     def on_post_grad(self, graph: torch.fx.Graph) -> None:
@@ -370,6 +375,31 @@ def recording(recorder: Recorder) -> Iterator[Recorder]:
     finally:
         CppScheduling.define_kernel = original_define
         inductor_config.post_grad_custom_post_pass = old_pass
+
+
+def intercept_inductor(around: Any) -> None:
+    """Route every Inductor compile of this process through `around(compile_fx, gm, example_inputs,
+    *args, **kwargs)`, for the rest of the process. Dynamo's `inductor` backend (and
+    `torch.compile`'s `mode` and `options`, which it turns into config patches) looks
+    `compile_fx` up at each compile, so every compile passes here. Inductor calls `compile_fx`
+    again from inside itself; only the outermost call goes through `around`."""
+    import threading
+
+    import torch._inductor.compile_fx as compile_fx_module
+
+    original = compile_fx_module.compile_fx
+    inside = threading.local()
+
+    def compile_fx(gm: Any, example_inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(inside, "active", False):
+            return original(gm, example_inputs, *args, **kwargs)
+        inside.active = True
+        try:
+            return around(original, gm, example_inputs, *args, **kwargs)
+        finally:
+            inside.active = False
+
+    compile_fx_module.compile_fx = compile_fx
 
 
 @contextlib.contextmanager

@@ -383,6 +383,9 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
         **_since_run_start(),
         **verdict,
     }
+    if data.get("program"):  # a user's program: its own code, not transformers' mask builder
+        artifacts.write_repro(run_dir, out)
+        return out
     mask_calls = [c for c in data["calls"] if "attention_mask" in c["inputs"]] or DEFAULT_CALLS
     use_vmap = bool(mask_calls[0]["compile"].get("use_vmap"))
     # these scripts compile the mask builder alone: their op count is known when that is what was captured

@@ -1,0 +1,219 @@
+"""`python -m analyzer run -- COMMAND`: a user's own program, captured, analysed, traced, reproduced, reported.
+
+The command runs unchanged, in its own process group with a fresh Inductor cache and a timeout
+that kills the whole group. `capture/hook` on its PYTHONPATH makes every Python process it starts
+record its compiles (`capture.program`) into a bundle of its own, `pid-<pid>/`, laid out as a
+scenario's variant is; from there the run goes the way `analyze` goes: the kernel analysis of
+every kernel, each finding traced to the program's own file and line, the compiler's failures
+classified (`analysis.compiler`), a minimal pure-torch repro proven in a fresh process on the
+program's own Python, the known-issue diagnosis and the report. The folder is written beside its
+final place and swapped in only when complete.
+
+Default folder: `reports/runs/<command name>/torch-<v>-transformers-<v>/` (`-transformers-none`
+when the program's Python has no transformers).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from analyzer import artifacts, files, identity, procs, timings
+from analyzer.analysis import compiler
+from analyzer.capture import program
+
+DEFAULT_TIMEOUT_S = 1800
+HOOK = Path(__file__).resolve().parent / "capture" / "hook"
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = "program_output.txt"
+
+
+class BadCommand(ValueError):
+    """A command `run` cannot use, in one line (exit 2)."""
+
+
+def command_name(argv: list[str]) -> str:
+    """A folder name for a command: `python train.py` -> `train`, `python -m pytest tests/test_chat.py`
+    -> `pytest-test_chat`, `./run.sh` -> `run`."""
+    args = list(argv[1:]) if Path(argv[0]).name.startswith("python") else list(argv)
+    parts: list[str] = []
+    if args[:1] == ["-m"] and len(args) > 1:
+        parts.append(args[1])
+        args = args[2:]
+    target = next((a for a in args if not a.startswith("-")), None)
+    if target is not None:
+        parts.append(Path(target.split("::")[0]).stem or Path(target).name)
+    name = "-".join(parts) or Path(argv[0]).stem
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "program"
+
+
+def _resolve(argv: list[str]) -> str:
+    if not argv:
+        raise BadCommand("no command: give one after `--`, e.g. `python -m analyzer run -- python train.py`")
+    exe = argv[0]
+    found = shutil.which(exe) if os.sep not in exe else (exe if os.access(exe, os.X_OK) and Path(exe).is_file() else None)
+    if found is None:
+        raise BadCommand(f"{exe}: command not found")
+    return found
+
+
+def _child_env(bundles: Path, name: str) -> dict[str, str]:
+    path = os.pathsep.join([str(HOOK), str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    return {"PYTHONPATH": path, program.RUN_DIR_ENV: str(bundles), program.COMMAND_ENV: name, "PYTHONUNBUFFERED": "1"}
+
+
+def _pythons(bundles: Path) -> dict[str, str]:
+    """pid -> the Python executable of each Python process the command started."""
+    path = bundles / program.STARTED
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines() if path.is_file() else []:
+        pid, exe, _argv = (line.split("\t", 2) + ["", ""])[:3]
+        out[pid] = exe
+    return out
+
+
+def _failures(run_dir: Path, bundle_names: list[str]) -> list[dict[str, Any]]:
+    """Every compile that failed, classified, with the test that was running."""
+    out = []
+    for name in bundle_names:
+        data = artifacts.read_capture(run_dir / name)
+        for call in data["calls"]:
+            if call["ok"]:
+                continue
+            message = (call.get("error") or {}).get("message", "")
+            kind, first = compiler.classify(message)
+            out.append(
+                {
+                    "variant": name,
+                    "compile_id": call["label"].removeprefix("compile "),
+                    "test": call["compile"].get("test"),
+                    "recompile": call["compile"].get("recompile"),
+                    "class": kind,
+                    "compiler_error": first,
+                    "error_type": (call.get("error") or {}).get("type"),
+                }
+            )
+    return out
+
+
+def run(
+    argv: list[str],
+    out: Path | None = None,
+    reports_dir: Path = Path("reports"),
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    progress: Any = None,
+    repro: bool = True,
+) -> dict[str, Any]:
+    """Run the command and write its run folder; returns the summary (also `summary.json`)."""
+    from analyzer import analyze
+    from analyzer.report import documents
+
+    say = progress or (lambda _msg: None)
+    exe = _resolve(argv)
+    name = command_name(argv)
+    parent = out.parent if out is not None else reports_dir / "runs" / name
+    staging = files.staging_dir(parent, out.name if out is not None else name)
+    try:
+        bundles = staging / ".bundles"
+        bundles.mkdir()
+        say(f"running {' '.join(argv)} (timeout {timeout_s:.0f}s), recording every compile")
+        started = time.perf_counter()
+        with open(staging / OUTPUT, "w", encoding="utf-8") as log:
+            rc, _, _ = procs.run_fresh_cache([exe, *argv[1:]], timeout_s, env=_child_env(bundles, name), log=log)
+        seconds = round(time.perf_counter() - started, 2)
+        pythons = _pythons(bundles)
+        names = sorted(p.name for p in bundles.glob("pid-*") if artifacts.has(p, artifacts.CAPTURE))
+        if not pythons:
+            raise BadCommand(f"{argv[0]}: not Python (the command started no Python process the analyzer could watch; exit {rc})")
+        if not names:
+            what = f"timed out after {timeout_s:.0f}s" if rc is None else f"exit {rc}"
+            raise BadCommand(f"{' '.join(argv)}: no compile happened (no torch.compile reached Inductor; the program's {what})")
+        for bundle_name in names:
+            os.replace(bundles / bundle_name, staging / bundle_name)
+        say(f"analysing the kernels of {len(names)} process(es)")
+        findings: list[dict[str, Any]] = []
+        variants = []
+        for bundle_name in names:
+            data = artifacts.read_capture(staging / bundle_name)
+            tests = {c["label"].removeprefix("compile "): c["compile"].get("test") for c in data["calls"]}
+            unparsed: list[dict[str, str]] = []
+            found = analyze.analyze_bundle(staging / bundle_name, staging, unparsed)
+            for f in found:
+                f["test"] = tests.get(f["compile_id"])
+            findings += found
+            variants.append(
+                {
+                    "variant": bundle_name,
+                    "bundle": bundle_name,
+                    "status": "unparsed-kernels" if unparsed else "ok",
+                    "returncode": rc,
+                    "calls": analyze.call_summary(data),
+                    "compiles": len(data["compiles"]),
+                    "kernels": sum(len(c["kernels"]) for c in data["compiles"]),
+                    "findings": dict(Counter(f["kind"] for f in found)),
+                    **({"unparsed": unparsed} if unparsed else {}),
+                }
+            )
+            versions = data["versions"]
+        failures = _failures(staging, names)
+        summary: dict[str, Any] = {
+            "scenario": name,
+            "run": "",
+            "command": " ".join(argv),
+            "exit_code": rc,
+            "variants": variants,
+            "versions": versions,
+            "status": "timeout" if rc is None else "ok",
+            "findings": dict(Counter(f["kind"] for f in findings)),
+            "failures": failures,
+        }
+        final = out if out is not None else parent / _folder_name(versions)
+        summary["run"] = final.name
+        artifacts.write_findings(staging, findings)
+        artifacts.write_summary(staging, summary)
+        if repro and any(f["kind"] in identity.LOST + ("check-after-load",) and f.get("source") for f in findings):
+            say("minimizing and proving a repro, on the program's own Python")
+            summary["repro"] = _repro(staging, _python_of(pythons, findings))
+            artifacts.write_summary(staging, summary)
+        files.write_text(staging / identity.COLLECT_ENV, analyze.collect_env())
+        summary["seconds"] = seconds
+        artifacts.write_summary(staging, summary)
+        timings.move_out(staging)
+        shutil.rmtree(bundles)
+        documents.write_run(staging, reports_dir)
+        files.replace_dir(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    summary["path"] = str(final)
+    summary["findings_list"] = findings
+    return summary
+
+
+def _folder_name(versions: dict[str, str]) -> str:
+    torch = identity.release(versions["torch"])
+    transformers = versions.get("transformers")
+    return identity.run_folder_name(torch, transformers) if transformers else f"torch-{torch}-transformers-none"
+
+
+def _python_of(pythons: dict[str, str], findings: list[dict[str, Any]]) -> str:
+    """The Python of the process whose compile made the first finding: the repro runs on its torch."""
+    pid = next((f["variant"].removeprefix("pid-") for f in findings if f.get("source")), None)
+    return pythons.get(pid or "", sys.executable) or sys.executable
+
+
+def _repro(run_dir: Path, python: str) -> dict[str, Any]:
+    """`python -m analyzer repro RUN` on the program's Python (its torch is the one that failed)."""
+    env = {"PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    rc, stdout, stderr = procs.run_group([python, "-m", "analyzer", "repro", str(run_dir)], 1800, env={**os.environ, **env})
+    if rc is None:
+        return {"status": "timeout"}
+    if artifacts.has(run_dir, artifacts.REPRO):
+        made = {k: v for k, v in artifacts.read_repro(run_dir).items() if k != "schema_version"}
+        return {"status": "ok" if rc == 0 else "not-verified", **made}
+    return {"status": "failed", "stderr": (stderr or stdout).strip().splitlines()[-1:]}
