@@ -131,6 +131,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"compile {failure['compile_id']}{test}{because}: {failure['class']} ({compiler.CLASSES[failure['class']]})")
         if failure.get("compiler_error"):
             print(f"  {failure['compiler_error']}")
+        if failure.get("source"):
+            print(f"  from {failure['source']['file']}:{failure['source']['line']}: {failure['source']['text']}")
     sources = {(f["source"]["file"], f["source"]["line"], f["source"]["text"], f.get("test")) for f in summary["findings_list"] if f.get("source")}
     for file, line, text, test in sorted(sources, key=str):
         print(f"traced to {file}:{line}: {text}" + (f" (in {test})" if test else ""))

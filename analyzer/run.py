@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer import artifacts, files, identity, procs, timings
-from analyzer.analysis import compiler
+from analyzer.analysis import compiler, trace
 from analyzer.capture import program
 
 DEFAULT_TIMEOUT_S = 1800
@@ -45,7 +45,10 @@ def command_name(argv: list[str]) -> str:
     if args[:1] == ["-m"] and len(args) > 1:
         parts.append(args[1])
         args = args[2:]
-    target = next((a for a in args if not a.startswith("-")), None)
+    positional = [a for a in args if not a.startswith("-")]
+    # an option's value (`-p no:cacheprovider`) is no target: prefer what names a file
+    target = next((a for a in positional if a.split("::")[0].endswith(".py") or Path(a.split("::")[0]).exists()), None)
+    target = target or next(iter(positional), None)
     if target is not None:
         parts.append(Path(target.split("::")[0]).stem or Path(target).name)
     name = "-".join(parts) or Path(argv[0]).stem
@@ -87,6 +90,9 @@ def _failures(run_dir: Path, bundle_names: list[str]) -> list[dict[str, Any]]:
                 continue
             message = (call.get("error") or {}).get("message", "")
             kind, first = compiler.classify(message)
+            compile_id = call["label"].removeprefix("compile ")
+            compile_rec = next(c for c in data["compiles"] if c["compile_id"] == compile_id)
+            traced = trace.trace_failure(compile_rec, message) if first else {"trace": [], "source": None, "unresolved": None}
             out.append(
                 {
                     "variant": name,
@@ -96,6 +102,7 @@ def _failures(run_dir: Path, bundle_names: list[str]) -> list[dict[str, Any]]:
                     "class": kind,
                     "compiler_error": first,
                     "error_type": (call.get("error") or {}).get("type"),
+                    **traced,
                 }
             )
     return out
@@ -117,6 +124,7 @@ def run(
     exe = _resolve(argv)
     name = command_name(argv)
     parent = out.parent if out is not None else reports_dir / "runs" / name
+    created = [d for d in (parent, *parent.parents) if not d.exists()]  # removed again if the run leaves nothing
     staging = files.staging_dir(parent, out.name if out is not None else name)
     try:
         bundles = staging / ".bundles"
@@ -176,7 +184,8 @@ def run(
         summary["run"] = final.name
         artifacts.write_findings(staging, findings)
         artifacts.write_summary(staging, summary)
-        if repro and any(f["kind"] in identity.LOST + ("check-after-load",) and f.get("source") for f in findings):
+        # a lost definition is minimized from the program's graph; a late check has no error to keep
+        if repro and (any(f["kind"] in identity.LOST and f.get("source") for f in findings) or any(f["compiler_error"] for f in failures)):
             say("minimizing and proving a repro, on the program's own Python")
             summary["repro"] = _repro(staging, _python_of(pythons, findings))
             artifacts.write_summary(staging, summary)
@@ -189,6 +198,11 @@ def run(
         files.replace_dir(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        for folder in created:  # innermost first; a folder something else wrote into stays
+            try:
+                folder.rmdir()
+            except OSError:
+                break
         raise
     summary["path"] = str(final)
     summary["findings_list"] = findings

@@ -234,3 +234,64 @@ def trace_finding(finding: dict[str, Any], kernel_name: str, graph: nx.DiGraph) 
         reached = graph.nodes[path[-1]]["layer"]
         out["unresolved"] = f"trace stops at the {reached} layer: no further node in the captured graphs"
     return out
+
+
+_REQUIRED_HERE = re.compile(r"\.cpp:(?P<line>\d+):\d+:\s+required from here")
+_ERROR_AT = re.compile(r"\.(?:cpp|h):(?P<line>\d+):(?:\d+:)? (?:fatal )?error:")
+
+
+def trace_failure(compile_rec: dict[str, Any], message: str) -> dict[str, Any]:
+    """A failed compile's first compiler error traced like a finding: the kernel statement the
+    compiler quotes, the kernel's scheduler nodes, their post-grad origins, the Dynamo nodes and the
+    user's line. Of the origins that reach a line of Python, the last in graph order is taken: a
+    fused kernel ends in the op whose result it stores. `source` is None when no line is reached."""
+    lines = message.splitlines()
+    index = next((i for i, line in enumerate(lines) if "error:" in line), None)
+    out: dict[str, Any] = {"trace": [], "source": None, "unresolved": None}
+    if index is None:
+        out["unresolved"] = "no compiler error in the message"
+        return out
+    at = _ERROR_AT.search(lines[index])
+    statement = next((ln.split("|", 1)[1].strip() for ln in lines[index + 1 : index + 3] if re.match(r"\s*\d+\s*\|", ln)), "")
+    kernel = None
+    for k in compile_rec["kernels"]:
+        text = Path(k["path"]).read_text(encoding="utf-8").splitlines() if k.get("path") else []
+        numbered = [n for n, line in enumerate(text, 1) if statement and line.strip() == statement]
+        if numbered:
+            wanted = int(at["line"]) if at else numbered[0]
+            kernel, kernel_line = k, min(numbered, key=lambda n: abs(n - wanted))
+            break
+    if kernel is None:
+        # an error inside a header, instantiated from the kernel: gcc names the kernel's line "required from here"
+        here = next((m for m in map(_REQUIRED_HERE.search, reversed(lines[:index])) if m), None)
+        if here is None or len(compile_rec["kernels"]) != 1:
+            out["unresolved"] = "the statement the compiler quotes is in no recorded kernel"
+            return out
+        kernel, kernel_line = compile_rec["kernels"][0], int(here["line"])
+        text = Path(kernel["path"]).read_text(encoding="utf-8").splitlines() if kernel.get("path") else []
+        statement = text[kernel_line - 1].strip() if 0 < kernel_line <= len(text) else statement
+    out["trace"].append({"layer": "kernel", "text": statement, "file": kernel["file"], "line": kernel_line, "node": kernel["name"]})
+    post_grad = compile_rec["post_grad_graphs"][-1]["nodes"] if compile_rec.get("post_grad_graphs") else []
+    order = {n["name"]: i for i, n in enumerate(post_grad)}
+    by_name = {n["name"]: n for n in post_grad}
+    origins = sorted({o for s in kernel["nodes"] for o in s.get("origins", []) if o in by_name}, key=order.__getitem__)
+    dynamo_graph = compile_rec.get("dynamo_graph") or {"nodes": [], "frames": []}
+    dynamo = {n["name"]: dict(n, stack=[dynamo_graph["frames"][i] for i in n["stack"]]) for n in dynamo_graph["nodes"]}
+    for name in reversed(origins):
+        g = nx.DiGraph()
+        _add_post_grad(g, ("kernel", kernel["name"]), by_name[name], dynamo)
+        sources = [n for n in g if g.nodes[n].get("layer") == "source"]
+        if not sources:
+            continue
+        for node in nx.shortest_path(g, ("post-grad", name), sources[0]):
+            attrs = g.nodes[node]
+            step = {"layer": attrs["layer"], "text": attrs["text"]}
+            if attrs["layer"] == "source":
+                step.update(file=attrs["file"], line=attrs["line"])
+                out["source"] = {"file": attrs["file"], "line": attrs["line"], "text": attrs["text"]}
+            elif "node" in attrs:
+                step["node"] = attrs["node"]
+            out["trace"].append(step)
+        return out
+    out["unresolved"] = f"no origin of {kernel['name']} reaches a line of Python in the captured graphs"
+    return out

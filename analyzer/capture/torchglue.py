@@ -442,6 +442,13 @@ def inductor_options(**options: Any) -> Any:
     return inductor_config.patch(**options)
 
 
+def dynamo_options(**options: Any) -> Any:
+    """A context in which Dynamo's config holds `options` (`torch._dynamo.config.patch`)."""
+    import torch._dynamo.config as dynamo_config
+
+    return dynamo_config.patch(**options)
+
+
 def minifier_inputs(namespace: dict[str, Any]) -> tuple[Any, list[Any]]:
     """The graph module and inputs of a minifier launcher (`minifier_launcher.py`, executed into
     `namespace`), made as the launcher's own `minify` mode makes them, with symbolic tracing."""

@@ -337,6 +337,11 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     findings = artifacts.read_findings(run_dir)
     finding = _pick(findings)
     if finding is None:
+        failed = [f for f in artifacts.read_summary(run_dir).get("failures", []) if f.get("compiler_error")]
+        if failed:  # a user's program that failed in the C++ compiler some other way (`run`)
+            from analyzer.repro import failure
+
+            return failure.make(run_dir, failed[0], timeout_s)
         late = next((f for f in findings if f["kind"] == "check-after-load" and f.get("source")), None)
         if late is not None:
             return make_order(run_dir, late, timeout_s)
