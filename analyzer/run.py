@@ -55,6 +55,13 @@ def command_name(argv: list[str]) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "program"
 
 
+def shown(argv: list[str]) -> str:
+    """The command as a reader would type it: the program by its name, not this machine's path to it."""
+    from analyzer.capture import bundle
+
+    return bundle.portable(" ".join([Path(argv[0]).name, *argv[1:]]), bundle.machine_prefixes())
+
+
 def _resolve(argv: list[str]) -> str:
     if not argv:
         raise BadCommand("no command: give one after `--`, e.g. `python -m analyzer run -- python train.py`")
@@ -93,6 +100,9 @@ def _failures(run_dir: Path, bundle_names: list[str]) -> list[dict[str, Any]]:
             compile_id = call["label"].removeprefix("compile ")
             compile_rec = next(c for c in data["compiles"] if c["compile_id"] == compile_id)
             traced = trace.trace_failure(compile_rec, message) if first else {"trace": [], "source": None, "unresolved": None}
+            for step in traced["trace"]:
+                if step["layer"] == "kernel":
+                    step["file"] = f"{name}/{step['file']}"  # relative to the run folder, as findings are
             out.append(
                 {
                     "variant": name,
@@ -129,7 +139,7 @@ def run(
     try:
         bundles = staging / ".bundles"
         bundles.mkdir()
-        say(f"running {' '.join(argv)} (timeout {timeout_s:.0f}s), recording every compile")
+        say(f"running {shown(argv)} (timeout {timeout_s:.0f}s), recording every compile")
         started = time.perf_counter()
         with open(staging / OUTPUT, "w", encoding="utf-8") as log:
             rc, _, _ = procs.run_fresh_cache([exe, *argv[1:]], timeout_s, env=_child_env(bundles, name), log=log)
@@ -140,7 +150,7 @@ def run(
             raise BadCommand(f"{argv[0]}: not Python (the command started no Python process the analyzer could watch; exit {rc})")
         if not names:
             what = f"timed out after {timeout_s:.0f}s" if rc is None else f"exit {rc}"
-            raise BadCommand(f"{' '.join(argv)}: no compile happened (no torch.compile reached Inductor; the program's {what})")
+            raise BadCommand(f"{shown(argv)}: no compile happened (no torch.compile reached Inductor; the program's {what})")
         for bundle_name in names:
             os.replace(bundles / bundle_name, staging / bundle_name)
         say(f"analysing the kernels of {len(names)} process(es)")
@@ -172,7 +182,7 @@ def run(
         summary: dict[str, Any] = {
             "scenario": name,
             "run": "",
-            "command": " ".join(argv),
+            "command": shown(argv),
             "exit_code": rc,
             "variants": variants,
             "versions": versions,

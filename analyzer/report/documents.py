@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer import artifacts, files, identity
-from analyzer.analysis import kernel, known
+from analyzer.analysis import compiler, kernel, known
 from analyzer.fix import patches
 
 PYTORCH, TRANSFORMERS, DIAGNOSIS = "issue-pytorch.md", "issue-transformers.md", "diagnosis.md"
@@ -88,6 +88,11 @@ class Run:
     def late(self) -> list[dict[str, Any]]:
         return [f for f in self.findings if f["kind"] == "check-after-load"]
 
+    @property
+    def failures(self) -> list[dict[str, Any]]:
+        """The failed compiles of a `run` of a user's program, classified (none for a scenario's run)."""
+        return self.summary.get("failures") or []
+
     def text(self, name: str) -> str | None:
         path = self.path / name
         return path.read_text(encoding="utf-8") if path.is_file() else None
@@ -113,6 +118,64 @@ def run_dirs(reports_dir: Path) -> list[Path]:
 
 
 # ---------------------------------------------------------------- evidence shared by both reports
+
+
+def failure_matches(run: Run) -> list[Any]:
+    """The known upstream issues the first compile failure of a `run` of a user's program is, by the
+    compiler's wording (its error and the statement it quotes)."""
+    failure = run.failures[0] if run.failures else None
+    if not failure or not failure.get("compiler_error"):
+        return []
+    statement = next((s["text"] for s in failure.get("trace") or [] if s["layer"] == "kernel"), "")
+    return known.match(None, run.torch, message=f"{failure['compiler_error']}\n{statement}")
+
+
+def program_diagnosis(run: Run) -> str:
+    """For the user of a `run` whose program failed to compile in a way other than a lost definition:
+    which compiles failed and where in the program, which upstream issue it is, what to do, the evidence."""
+    failures = run.failures
+    first = failures[0]
+    found = failure_matches(run)
+    calls = [c for v in run.summary["variants"] for c in v.get("calls", [])]
+    out = [f"# Diagnosis: torch {run.torch}, `{run.summary['command']}`", "", "## What failed", ""]
+    code = run.summary.get("exit_code")
+    out.append(
+        f"{len(failures)} of {len(calls)} compiles fail in the C++ compiler; the program "
+        + ("timed out." if code is None else f"exited {code}.")
+    )
+    out.append("")
+    for f in failures:
+        where = f" in `{f['test']}`" if f.get("test") else ""
+        guard = (f.get("recompile") or {}).get("guard")
+        because = f", a recompile because the guard `{guard}` failed" if guard else ""
+        line = f"- compile {f['compile_id']}{where}{because}: {f['class']} ({compiler.CLASSES[f['class']]}): `{f.get('compiler_error')}`"
+        if f.get("source"):
+            line += f", from `{f['source']['file']}:{f['source']['line']}`: `{f['source']['text']}`"
+        out.append(line)
+    out += ["", "## Which upstream issue it is", ""]
+    out += _known_lines(found) if found else ["None known to this project: `repro_torch.py` is the repro to file with a new PyTorch issue."]
+    out += ["", "## What to do", ""]
+    steps = []
+    for k in found:
+        fix = fix_of(k)
+        if fix and identity.release_key(run.torch) < identity.release_key(fix[0]):
+            steps.append(f"Upgrade torch to {fix[0]} or later: it contains the fix" + (f" (PR #{fix[1]})." if fix[1] else "."))
+            break
+    steps += [f"Meanwhile: {k.workaround}" for k in found if k.workaround][:1]
+    open_issues = [k for k in found if k.type == "issue" and k.status == "open"]
+    if open_issues:
+        steps.append(f"Add your case to {', '.join(_ref(k) for k in open_issues)}, with `repro_torch.py`, instead of a new issue.")
+    elif not found:
+        steps.append("Report it to PyTorch with `repro_torch.py` (pure torch, proven here in a fresh process) and `collect_env.txt`.")
+    out += [f"{i}. {step}" for i, step in enumerate(steps, 1)]
+    out += ["", "## Evidence", ""]
+    entry = run.repro.get("repro_torch.py")
+    if entry:
+        state = "verified in a fresh process" if entry.get("verified") else "NOT verified"
+        out.append(f"- `repro_torch.py`: {entry.get('ops')} torch ops, exit {entry.get('exit_code')} here, {state}.")
+    if first.get("trace"):
+        out += ["", _trace_table(first)]
+    return "\n".join(out).rstrip() + "\n"
 
 
 def _key_finding(run: Run) -> dict[str, Any] | None:
@@ -338,6 +401,11 @@ def plan(run: Run) -> tuple[list[str], str]:
     transformers only when the failing line is transformers' own."""
     if run.summary.get("status") != "ok":
         return [], "none: the run did not complete"
+    if run.failures and not run.lost:
+        found = failure_matches(run)
+        refs = ", ".join(k.ref for k in found)
+        kind = run.failures[0]["class"]
+        return [DIAGNOSIS], f"a {kind} compile failure" + (f", known upstream ({refs})" if refs else ", no known upstream issue")
     if not run.lost and not run.late:
         return [], "none: nothing to report (every call compiles and matches eager, no finding)"
     duplicates = duplicate_of(run)
@@ -672,7 +740,11 @@ def index(reports_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-WRITERS = {DIAGNOSIS: diagnosis, PYTORCH: pytorch_issue, TRANSFORMERS: transformers_issue}
+def _diagnosis(run: Run, reports_dir: Path) -> str:
+    return program_diagnosis(run) if run.failures and not run.lost else diagnosis(run, reports_dir)
+
+
+WRITERS = {DIAGNOSIS: _diagnosis, PYTORCH: pytorch_issue, TRANSFORMERS: transformers_issue}
 
 
 def write_run(run_dir: Path, reports_dir: Path) -> list[Path]:
