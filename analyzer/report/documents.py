@@ -113,8 +113,10 @@ def load(run_dir: Path) -> Run:
 
 
 def run_dirs(reports_dir: Path) -> list[Path]:
-    """Every analyze run folder: `<scenario>/torch-<v>-transformers-<v>/` with a summary."""
-    return sorted(p.parent for p in reports_dir.glob("*/torch-*-transformers-*/summary.json"))
+    """Every run folder with a summary: a scenario's `<scenario>/torch-<v>-transformers-<v>/`, then a
+    program's `runs/<command name>/torch-<v>-transformers-<v>/` (`python -m analyzer run`)."""
+    scenarios = sorted(p.parent for p in reports_dir.glob("*/torch-*-transformers-*/summary.json"))
+    return scenarios + sorted(p.parent for p in reports_dir.glob("runs/*/torch-*-transformers-*/summary.json"))
 
 
 # ---------------------------------------------------------------- evidence shared by both reports

@@ -1,0 +1,112 @@
+"""`python -m analyzer run -- COMMAND`: a user's own program, from the command to the report.
+
+The corpus under `tests/programs/` (each program's header names the upstream issue it was written
+from; `programs.json` records what was measured) runs here on the installed torch: where the
+program's failure is present, `run` must find it, name its class and the program's line, prove a
+repro and name the known issue; where a release fixed it, the program must compile.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analyzer import artifacts, identity
+from analyzer.analysis import compiler
+from analyzer.run import command_name
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAMS = ROOT / "tests" / "programs"
+CORPUS = json.loads((PROGRAMS / "programs.json").read_text()) if (PROGRAMS / "programs.json").is_file() else []
+
+
+def analyzer_run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "analyzer", "run", *args], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize(
+    "argv, name",
+    [
+        (["python", "train.py", "--steps", "3"], "train"),
+        (["python", "-m", "pytest", "tests/test_chat.py"], "pytest-test_chat"),
+        (["python3", "-m", "pytest", "-p", "no:cacheprovider", "tests/programs/async_suite"], "pytest-async_suite"),
+        (["/usr/bin/python3.11", "x/prog.py::test_one"], "prog"),
+        (["./run.sh"], "run"),
+    ],
+)
+def test_command_name(argv, name):
+    assert command_name(argv) == name
+
+
+@pytest.mark.parametrize(
+    "command, says",
+    [
+        ([], "no command"),
+        (["--", "no-such-command-here"], "no-such-command-here: command not found"),
+        (["--", "true"], "not Python"),
+        (["--", sys.executable, "-c", "pass"], "no compile happened"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2_and_leaves_nothing(tmp_path, command, says):
+    proc = analyzer_run("--reports", str(tmp_path / "reports"), "-q", *command)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and says in proc.stderr and proc.stderr.startswith("analyzer: error: ")
+    assert not (tmp_path / "reports").exists()
+
+
+def test_classes_of_real_compiler_messages():
+    """The messages g++ wrote in the committed captures of torch 2.8.0 runs."""
+    messages = []
+    for capture in sorted((ROOT / "reports").glob("*/torch-2.8.0-*/*/capture.json")):
+        messages += [c["error"]["message"] for c in json.loads(capture.read_text())["calls"] if c.get("error")]
+    assert messages
+    for message in messages:
+        kind, first = compiler.classify(message)
+        assert kind == compiler.LOST_DEFINITION and "was not declared in this scope" in first
+        assert compiler.diagnostic(message)[1].startswith("'tmpN' was not declared in this scope")
+
+
+def test_diagnostics_are_equal_with_identifier_numbers_free():
+    a = "k.cpp:18:9: error: 'tmp2' was not declared in this scope\n   18 |     TORCH_CHECK(tmp2 < ks3, \"index out of bounds: tmp2 < ks3\");"
+    b = "x.cpp:40:9: error: 'tmp7' was not declared in this scope\n   40 |     TORCH_CHECK(tmp7 < ks1, \"index out of bounds: tmp7 < ks1\");"
+    other = "x.cpp:3:1: error: 'zuf0' was not declared in this scope\n    3 |     auto tmp0 = 10.0*zuf0;"
+    assert compiler.diagnostic(a) == compiler.diagnostic(b)
+    assert compiler.diagnostic(a)[0] == compiler.LOST_DEFINITION
+    assert compiler.diagnostic(other)[0] == "undeclared-symbol" and compiler.diagnostic(other) != compiler.diagnostic(a)
+    assert compiler.classify("RuntimeError: something else") == ("not-a-compile-error", None)
+
+
+def _fails_here(entry: dict) -> bool:
+    """Whether the installed torch is a release the program was measured failing on (or between it and its fix)."""
+    here = identity.release_key(identity.installed("torch"))
+    fixed = entry.get("passes_on")
+    return identity.release_key(entry["fails_on"]) <= here and (fixed is None or here < identity.release_key(fixed))
+
+
+@pytest.mark.capture
+@pytest.mark.parametrize("entry", CORPUS, ids=[e["file"] for e in CORPUS])
+def test_run_on_each_corpus_program(tmp_path, entry):
+    out = tmp_path / "run"
+    proc = analyzer_run("--out", str(out), "-q", "--", sys.executable, str(PROGRAMS / entry["file"]))
+    summary = artifacts.read_summary(out)
+    findings = artifacts.read_findings(out)
+    if not _fails_here(entry):
+        if entry.get("passes_on") is None:
+            pytest.skip(f"measured failing from torch {entry['fails_on']} on; this torch is older")
+        assert summary["exit_code"] == 0 and summary["failures"] == []
+        assert not [f for f in findings if f["kind"] in identity.LOST]
+        return
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    first = summary["failures"][0]
+    assert first["class"] == entry["class"]
+    lines = {(f["source"]["file"], f["source"]["line"]) for f in findings if f.get("source") and f["kind"] in identity.LOST}
+    if first.get("source"):
+        lines.add((first["source"]["file"], first["source"]["line"]))
+    assert (f"tests/programs/{entry['file']}", entry["fault_line"]) in lines
+    repro = artifacts.read_repro(out)["repro_torch.py"]
+    assert repro["verified"], repro
+    known = (out / "diagnosis.md").read_text()
+    assert f"pytorch/pytorch#{entry['known']}" in known if entry.get("known") else "None known" in known
