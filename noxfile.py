@@ -193,6 +193,7 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "analyzer", "bench", "kernel")
     session.run("python", "-m", "analyzer", "bench", "scan")  # scan throughput on a large kernel corpus
     session.run("python", "-m", "analyzer", "bench", "graphs")  # analyze time by the tiny model's layer count
+    session.run("python", "-m", "analyzer", "bench", "programs")  # per corpus program: run against a plain run and the minifier
 
 
 NEWEST_TRANSFORMERS = "5.25.0"  # the newest transformers release on PyPI; the proposal for main is made against it

@@ -9,6 +9,7 @@ whether the result reproduces the original error in a fresh process.
 """
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -498,4 +499,74 @@ def run_graphs_bench(out_path: Path, layers: tuple[int, ...] = GRAPH_LAYERS, sce
             )
     entry = {"scenario": scenario, "repros": False, "runs": rows}
     files.update_json(out_path, lambda bench: bench.update(machine=machine(), analyze_scaling=entry))
+    return entry
+
+
+PROGRAMS = Path(__file__).resolve().parent.parent / "tests" / "programs"
+
+
+def _minifier_on_program(workdir: Path, program: Path, wanted: Any) -> dict[str, Any]:
+    """PyTorch's minifier as its documentation says to use it: the program with
+    TORCHDYNAMO_REPRO_AFTER=aot, then the launcher it writes; the repro it ends on must fail with
+    the program's own compiler diagnostic to count."""
+    from analyzer.repro import failure
+
+    cwd = workdir / "minifier"
+    cwd.mkdir(parents=True, exist_ok=True)
+    dump = _run([sys.executable, str(program)], cwd, MINIFIER_TIMEOUT_S, {"TORCHDYNAMO_REPRO_AFTER": "aot"})
+    launchers = sorted(cwd.rglob("minifier_launcher.py"))
+    if not launchers:
+        return {"seconds": dump["seconds"], "reproduces": False, "error": "no minifier_launcher.py was written"}
+    launched = _run([sys.executable, str(launchers[0])], launchers[0].parent, MINIFIER_TIMEOUT_S)
+    repros = sorted(cwd.rglob("repro.py"), key=lambda p: p.stat().st_mtime)
+    out: dict[str, Any] = {
+        "seconds": round(dump["seconds"] + launched["seconds"], 2),
+        "exit_code": launched["rc"],
+        "error": _last_error_line(launched["output"]) if launched["rc"] else None,
+        "reproduces": False,
+    }
+    if launched["rc"] == 0 and repros:
+        rc, output = oracle.run_script(repros[-1])
+        out["reproduces"] = rc != 0 and failure.same_failure(wanted, output)
+        out["ops"] = count_ops_in_source(repros[-1].read_text(encoding="utf-8"))
+    return out
+
+
+def run_programs_bench(out_path: Path, corpus: Path = PROGRAMS, minifier_too: bool = True) -> dict[str, Any]:
+    """Per corpus program that fails on this torch: one plain failing run of the program, `run` from
+    its start to a verified repro, and PyTorch's minifier used as documented, side by side in one run."""
+    from analyzer import identity
+    from analyzer.analysis import compiler
+
+    here = identity.release_key(identity.installed("torch"))
+    rows = []
+    for entry in json.loads((corpus / "programs.json").read_text(encoding="utf-8")):
+        fixed = entry.get("passes_on")
+        if not (identity.release_key(entry["fails_on"]) <= here and (fixed is None or here < identity.release_key(fixed))):
+            continue
+        program = corpus / entry["file"]
+        with tempfile.TemporaryDirectory(prefix="analyzer-bench-") as tmp:
+            workdir = Path(tmp)
+            plain = _run([sys.executable, str(program)], workdir, MINIFIER_TIMEOUT_S)
+            mine = _run([sys.executable, "-m", "analyzer", "run", "-q", "--out", str(workdir / "run"), "--", sys.executable, str(program)], Path.cwd(), MINIFIER_TIMEOUT_S)
+            repro = artifacts.read_repro(workdir / "run").get("repro_torch.py", {}) if artifacts.has(workdir / "run", artifacts.REPRO) else {}
+            row: dict[str, Any] = {
+                "program": entry["file"],
+                "class": entry["class"],
+                "plain_run": {"seconds": plain["seconds"], "exit_code": plain["rc"]},
+                "ours": {"seconds": mine["seconds"], "ops": repro.get("ops"), "reproduces": bool(repro.get("verified"))},
+                "ours_vs_plain": round(mine["seconds"] / plain["seconds"], 2) if plain["seconds"] else None,
+            }
+            if minifier_too:
+                wanted = compiler.diagnostic(plain["output"])
+                theirs = _minifier_on_program(workdir, program, wanted)
+                row["minifier"] = theirs
+                row["minifier_vs_ours"] = _ratio(theirs["seconds"], mine["seconds"]) if theirs.get("reproduces") else None
+            rows.append(row)
+    entry = {
+        "goal": "ours <= 2x one plain failing run; >= 5x faster than the minifier wherever the minifier's repro reproduces",
+        "machine": machine(),
+        "programs": rows,
+    }
+    files.update_json(out_path, lambda bench: bench.update(programs=entry))
     return entry

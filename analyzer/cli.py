@@ -252,6 +252,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return _bench_scan(args)
     if args.what == "builder":
         return _bench_builder(args)
+    if args.what == "programs":
+        return _bench_programs(args)
     problem = _bad_selection(args.scenario, [args.variant]) or _cannot_run()
     if problem:
         return _error(problem)
@@ -286,6 +288,31 @@ def cmd_bench(args: argparse.Namespace) -> int:
         row = entry["minifier"].get(key) or {}
         note = row.get("error") or (f"{row['queries']} queries" if row.get("queries") else "")
         table.add_row(label, f"{row.get('seconds', 0):.0f}", str(row.get("ops")), str(row.get("reproduces")), (note or "")[:70])
+    Console(width=160).print(table)
+    print(f"written: {args.out}")
+    return EXIT_CLEAN
+
+
+def _bench_programs(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from analyzer import bench
+
+    problem = _cannot_run()
+    if problem:
+        return _error(problem)
+    with Console(stderr=True).status("each corpus program: a plain run, `run` to a verified repro, the minifier as documented"):
+        entry = bench.run_programs_bench(Path(args.out))
+    table = Table(title="per corpus program failing on this torch, one run each, side by side")
+    for column in ("program", "plain s", "run s", "run/plain", "repro ops", "minifier s", "minifier reproduces", "minifier/run"):
+        table.add_column(column)
+    for row in entry["programs"]:
+        theirs = row.get("minifier") or {}
+        table.add_row(
+            row["program"], f"{row['plain_run']['seconds']:.1f}", f"{row['ours']['seconds']:.1f}", str(row["ours_vs_plain"]),
+            str(row["ours"]["ops"]), f"{theirs.get('seconds', 0):.1f}", str(theirs.get("reproduces")), str(row.get("minifier_vs_ours")),
+        )
     Console(width=160).print(table)
     print(f"written: {args.out}")
     return EXIT_CLEAN
@@ -685,10 +712,11 @@ def main(argv: list[str] | None = None) -> int:
 
     p_bench = sub.add_parser("bench", help="benchmarks; figures go to reports/bench.json")
     p_bench.add_argument(
-        "what", choices=["minifier", "kernel", "builder", "scan", "graphs"],
+        "what", choices=["minifier", "kernel", "builder", "scan", "graphs", "programs"],
         help="minifier: ours against PyTorch's minifier on one failure; kernel: the patched mask kernel and builder; "
         "builder: the patched transformers mask builder against the unpatched one, eager, on this environment; "
-        "scan: scan throughput on a large kernel corpus; graphs: analyze time by the tiny model's layer count",
+        "scan: scan throughput on a large kernel corpus; graphs: analyze time by the tiny model's layer count; "
+        "programs: per corpus program, `run` to a verified repro against a plain run and the minifier",
     )
     p_bench.add_argument("--out", default="reports/bench.json")
     p_bench.add_argument("--scenario", default="sdpa-mask-decode")
