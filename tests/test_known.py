@@ -34,6 +34,10 @@ REFERENCES = {
     ("transformers", 44459, "pr", "closed-unmerged"),
     ("transformers", 37866, "pr", "merged"),
     ("transformers", 41852, "pr", "merged"),
+    # other compile failures of the C++ backend, reached by the program corpus (tests/programs)
+    ("pytorch", 131561, "issue", "open"),
+    ("pytorch", 160800, "issue", "open"),
+    ("pytorch", 178095, "issue", "open"),
 }
 # numbers named as fixes that could not be found on the tracker: never an entry of their own
 UNFOUND = {("pytorch", 178962)}
@@ -295,3 +299,11 @@ def test_known_needs_neither_torch_nor_the_kernel_parser():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_compile_failure_without_a_finding_is_known_by_its_wording():
+    """gcc's own quotes and numbers, as the corpus programs' runs recorded them on torch 2.8.0."""
+    assert numbers(known.match(None, "2.8.0", message="\u2018zuf0\u2019 was not declared in this scope")) == [("pytorch", 131561), ("pytorch", 160800)]
+    blendv = "\u2018blendv\u2019 is not a member of \u2018at::vec::CPU_CAPABILITY::Vectorized<c10::Float8_e4m3fn>\u2019"
+    assert numbers(known.match(None, "2.8.0", message=blendv)) == [("pytorch", 178095)]
+    assert known.match("forward-reference", "2.8.0", message="\u2018zuf0\u2019 was not declared in this scope") == []

@@ -200,12 +200,12 @@ class KnownIssues:
 _CODE, _KIND, _FORM, _MESSAGE, _VERSION = 3, 2, 2, 1, 1
 # g++ quotes identifiers as ‘tmp2’ under a UTF-8 locale and as 'tmp2' under C
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'"})
-_PLACEHOLDERS = {"tmpN": r"tmp\d+", "ksM": r"ks\d+", "xN": r"x\d+"}
+_PLACEHOLDERS = {"tmpN": r"tmp\d+", "ksM": r"ks\d+", "xN": r"x\d+", "zufN": r"zuf\d+"}
 
 
 @functools.lru_cache(maxsize=None)
 def _pattern(form: str) -> re.Pattern[str]:
-    regex = re.escape(form)
+    regex = re.escape(form).replace("'", "['\u2018\u2019]")  # gcc quotes with ‘ ’ where its locale allows
     for placeholder, replacement in _PLACEHOLDERS.items():
         regex = regex.replace(placeholder, replacement)
     return re.compile(regex)
@@ -273,8 +273,10 @@ def _field(raw: dict[str, Any], name: str, where: str, types: tuple[type, ...], 
 def _signature(raw: dict[str, Any], where: str, hashes: dict[str, Any]) -> Signature:
     where = f"{where} match"
     kinds = tuple(_field(raw, "kinds", where, (list,)))
-    if not kinds or any(k not in FINDING_KINDS for k in kinds):
+    if any(k not in FINDING_KINDS for k in kinds):
         raise BadKnownIssues(f"{where}: `kinds` must be finding kinds ({', '.join(FINDING_KINDS)}), got {list(kinds)}")
+    if not kinds and not raw.get("messages"):  # a compile failure no kernel finding shows is known by its wording
+        raise BadKnownIssues(f"{where}: an entry without finding kinds must give the compiler's `messages`")
     torch_raw = _field(raw, "torch", where, (dict,), optional=True)
     torch = None
     if torch_raw is not None:

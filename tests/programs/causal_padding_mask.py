@@ -6,7 +6,9 @@ recompilations".
 Idea: the padding rule gathers `padding_mask[b_idx, kv_idx]` with the same `kv_idx` arange the
 causal rule compares, so the gather's index is already a value of the kernel when its bounds
 check is written.
-Fails here on torch 2.8.0: FAILS_28
+Fails here on torch 2.8.0 (generated kernel line 21:70):
+    error: ‘tmp2’ was not declared in this scope; did you mean ‘tm’?
+    (in the bounds check `TORCH_CHECK(..., "index out of bounds: tmp2 < ks2")`)
 Passes here on torch 2.13.0 (and 2.14.1).
 """
 import torch

@@ -5,7 +5,9 @@ used outside its declared scope when torch.gather index is a self-referential ex
 Idea: a gather whose index is an expression computed inside the same kernel; here the index is
 an arange that a comparison in the kernel uses too, and the bounds check names it before it is
 declared.
-Fails here on torch 2.8.0: FAILS_28
+Fails here on torch 2.8.0 (generated kernel line 18:66):
+    error: ‘tmp2’ was not declared in this scope; did you mean ‘tm’?
+    (in the bounds check `TORCH_CHECK(..., "index out of bounds: tmp2 < ks2")`)
 Passes here on torch 2.13.0 (and 2.14.1).
 """
 import torch

@@ -4,7 +4,8 @@ Upstream: pytorch/pytorch#160800, "Torch compile error goes on for 2000 lines wh
 capture_scaler_output".
 Idea: the reported kernel `kernel(double*, double*)` computes `10.0*zuf0` from an `.item()` value
 that the kernel never receives as an argument.
-Fails here on torch 2.8.0: FAILS_28
+Fails here on torch 2.8.0 (generated kernel line 8:48):
+    error: ‘zuf0’ was not declared in this scope
 Passes here on torch 2.13.0 (and 2.14.1).
 """
 import torch
@@ -21,5 +22,6 @@ def scaled_peak(x):
 
 x = torch.randn(16, dtype=torch.float64)
 got = scaled_peak(x)
-assert abs(got - 10.0 * x.abs().max().item()) < 1e-9
+expected = 10.0 * x.abs().max().item()
+assert abs(got - expected) < 1e-4 * expected
 print("ok", got)

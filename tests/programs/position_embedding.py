@@ -5,7 +5,9 @@ closure-composed mask functions are used with `F.scaled_dot_product_attention` a
 recompilations".
 Idea: the same index tensor drives a comparison and an indexed load in one kernel; here the
 positions arange selects rows of an embedding table (a different size symbol) and masks them.
-Fails here on torch 2.8.0: FAILS_28
+Fails here on torch 2.8.0 (generated kernel line 19:37):
+    error: ‘tmp1’ was not declared in this scope; did you mean ‘tm’?
+    (in the bounds check `TORCH_CHECK(..., "index out of bounds: tmp1 < ks3")`)
 Passes here on torch 2.13.0 (and 2.14.1).
 """
 import torch

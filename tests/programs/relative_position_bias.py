@@ -5,7 +5,9 @@ closure-composed mask functions are used with `F.scaled_dot_product_attention` a
 recompilations".
 Idea: broadcast query/key aranges build an index that is both compared and used to gather; here
 the clamped relative distance picks entries of a bias table and a window rule masks them.
-Fails here on torch 2.8.0: FAILS_28
+Fails here on torch 2.8.0 (generated kernel line 18:37):
+    error: ‘tmp1’ was not declared in this scope; did you mean ‘tm’?
+    (in the bounds check `TORCH_CHECK(..., "index out of bounds: tmp1 < ks2")`)
 Passes here on torch 2.13.0 (and 2.14.1).
 """
 import torch

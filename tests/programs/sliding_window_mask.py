@@ -4,7 +4,9 @@ Upstream: pytorch/pytorch#187335, "[Inductor][CPU] #180212 fix is incomplete —
 still fails identically on 2.12.0+cpu (workaround: assert_indirect_indexing=False)".
 Idea: the failure is the `TORCH_CHECK` bounds check of an indexed mask load; here the load is a
 padding row read at the key positions that the window and causal rules also compare.
-Fails here on torch 2.8.0: FAILS_28
+Fails here on torch 2.8.0 (generated kernel line 18:66):
+    error: ‘tmp9’ was not declared in this scope; did you mean ‘tm’?
+    (in the bounds check `TORCH_CHECK(..., "index out of bounds: tmp9 < ks2")`)
 Passes here on torch 2.13.0 (and 2.14.1).
 """
 import torch
