@@ -110,3 +110,26 @@ def test_run_on_each_corpus_program(tmp_path, entry):
     assert repro["verified"], repro
     known = (out / "diagnosis.md").read_text()
     assert f"pytorch/pytorch#{entry['known']}" in known if entry.get("known") else "None known" in known
+
+
+@pytest.mark.capture
+def test_run_names_the_test_whose_recompile_fails_and_its_guard(tmp_path):
+    """The original report: async tests that each pass alone and fail together, under pytest."""
+    pytest.importorskip("pytest_asyncio")
+    out = tmp_path / "run"
+    suite = PROGRAMS / "async_suite"
+    proc = analyzer_run("--out", str(out), "-q", "--", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(suite))
+    summary = artifacts.read_summary(out)
+    findings = artifacts.read_findings(out)
+    assert findings and all(f["test"].startswith("tests/programs/async_suite/test_masks.py::test_") for f in findings)
+    gather = next(n for n, line in enumerate((suite / "test_masks.py").read_text().splitlines(), 1) if "padding_mask[batch_idx, kv_idx]" in line)
+    lost = [f for f in findings if f["kind"] in identity.LOST]
+    if not lost:  # a torch that compiles it: the suite passes
+        assert summary["exit_code"] == 0 and summary["failures"] == []
+        return
+    assert proc.returncode == 1 and summary["exit_code"] == 1
+    failing = summary["failures"]
+    assert [f["test"].rsplit("::", 1)[1] for f in failing] == ["test_decode", "test_long_prompt"]
+    assert all(f["class"] == compiler.LOST_DEFINITION and f["recompile"]["guard"] for f in failing)
+    assert {(f["source"]["file"], f["source"]["line"]) for f in lost} == {("tests/programs/async_suite/test_masks.py", gather)}
+    assert "test_decode" in proc.stdout and "recompiled because" in proc.stdout
