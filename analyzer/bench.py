@@ -505,6 +505,9 @@ def run_graphs_bench(out_path: Path, layers: tuple[int, ...] = GRAPH_LAYERS, sce
 PROGRAMS = Path(__file__).resolve().parent.parent / "tests" / "programs"
 
 
+PROGRAM_MINIFIER_TIMEOUT_S = 600  # per step; a minifier still working then is recorded as timed out
+
+
 def _minifier_on_program(workdir: Path, program: Path, wanted: Any) -> dict[str, Any]:
     """PyTorch's minifier as its documentation says to use it: the program with
     TORCHDYNAMO_REPRO_AFTER=aot, then the launcher it writes; the repro it ends on must fail with
@@ -513,11 +516,11 @@ def _minifier_on_program(workdir: Path, program: Path, wanted: Any) -> dict[str,
 
     cwd = workdir / "minifier"
     cwd.mkdir(parents=True, exist_ok=True)
-    dump = _run([sys.executable, str(program)], cwd, MINIFIER_TIMEOUT_S, {"TORCHDYNAMO_REPRO_AFTER": "aot"})
+    dump = _run([sys.executable, str(program)], cwd, PROGRAM_MINIFIER_TIMEOUT_S, {"TORCHDYNAMO_REPRO_AFTER": "aot"})
     launchers = sorted(cwd.rglob("minifier_launcher.py"))
     if not launchers:
         return {"seconds": dump["seconds"], "reproduces": False, "error": "no minifier_launcher.py was written"}
-    launched = _run([sys.executable, str(launchers[0])], launchers[0].parent, MINIFIER_TIMEOUT_S)
+    launched = _run([sys.executable, str(launchers[0])], launchers[0].parent, PROGRAM_MINIFIER_TIMEOUT_S)
     repros = sorted(cwd.rglob("repro.py"), key=lambda p: p.stat().st_mtime)
     out: dict[str, Any] = {
         "seconds": round(dump["seconds"] + launched["seconds"], 2),

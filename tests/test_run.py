@@ -122,7 +122,7 @@ def test_run_names_the_test_whose_recompile_fails_and_its_guard(tmp_path):
     summary = artifacts.read_summary(out)
     findings = artifacts.read_findings(out)
     assert findings and all(f["test"].startswith("tests/programs/async_suite/test_masks.py::test_") for f in findings)
-    gather = next(n for n, line in enumerate((suite / "test_masks.py").read_text().splitlines(), 1) if "padding_mask[batch_idx, kv_idx]" in line)
+    gather = next(n for n, line in enumerate((suite / "test_masks.py").read_text().splitlines(), 1) if line.strip().startswith("return") and "padding_mask[batch_idx, kv_idx]" in line)
     lost = [f for f in findings if f["kind"] in identity.LOST]
     if not lost:  # a torch that compiles it: the suite passes
         assert summary["exit_code"] == 0 and summary["failures"] == []
