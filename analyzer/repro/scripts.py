@@ -337,7 +337,9 @@ def make(run_dir: Path, timeout_s: float = 300) -> dict[str, Any]:
     findings = artifacts.read_findings(run_dir)
     finding = _pick(findings)
     if finding is None:
-        failed = [f for f in artifacts.read_summary(run_dir).get("failures", []) if f.get("compiler_error")]
+        # a `run` of a user's program writes its summary, with the failures, before the repro; `analyze` after
+        summary = artifacts.read_summary(run_dir) if artifacts.has(run_dir, artifacts.SUMMARY) else {}
+        failed = [f for f in summary.get("failures", []) if f.get("compiler_error")]
         if failed:  # a user's program that failed in the C++ compiler some other way (`run`)
             from analyzer.repro import failure
 
