@@ -38,6 +38,23 @@ def _statement_after(lines: list[str], i: int) -> str:
     return ""
 
 
+def lost_identifier(message: str) -> str | None:
+    """The `tmpN` of a lost definition: the first error about an undeclared `tmpN` whose quoted
+    statement (the error line and the three after it) is an "index out of bounds" TORCH_CHECK
+    using it; None when the message holds no such error."""
+    lines = message.splitlines()
+    for i, line in enumerate(lines):
+        if "error:" not in line:
+            continue
+        found = _UNDECLARED.search(line.split("error:", 1)[1])
+        name = found and (found["gcc"] or found["clang"])
+        if name and name.startswith("tmp"):
+            context = lines[i : i + 4]
+            if any("TORCH_CHECK" in c and "index out of bounds" in c and name in c for c in context):
+                return name
+    return None
+
+
 def classify(message: str) -> tuple[str, str | None]:
     """(class, the compiler's first error) of a failed compile's message; the class is one of `CLASSES`."""
     lines = message.splitlines()
@@ -45,12 +62,9 @@ def classify(message: str) -> tuple[str, str | None]:
     if index is None:
         return "not-a-compile-error", None
     first = lines[index].split("error:", 1)[1].strip()
-    undeclared = _UNDECLARED.search(first)
-    if undeclared:
-        name = undeclared["gcc"] or undeclared["clang"]
-        nearby = " ".join(lines[index : index + 4])
-        if name.startswith("tmp") and "TORCH_CHECK" in nearby and "index out of bounds" in nearby:
-            return LOST_DEFINITION, first
+    if lost_identifier("\n".join(lines[index : index + 4])):
+        return LOST_DEFINITION, first
+    if _UNDECLARED.search(first):
         return "undeclared-symbol", first
     if _REDECLARED.search(first):
         return "redeclaration", first

@@ -8,7 +8,6 @@ any error is how a minifier ends on a graph that shows nothing.
 from __future__ import annotations
 
 import dataclasses
-import re
 import signal
 import sys
 from collections.abc import Callable
@@ -17,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer import procs
-
-_UNDECLARED = re.compile(r"error: (?:.(?P<gcc>tmp\w+). was not declared in this scope|use of undeclared identifier .(?P<clang>tmp\w+).)")
+from analyzer.analysis import compiler
 
 BUG, PASS, OTHER, UNKNOWN = "bug", "pass", "other-error", "unknown"
 
@@ -34,17 +32,8 @@ class Verdict:
 
 
 def signature(message: str) -> str | None:
-    """The lost identifier when the error is this bug's, else None."""
-    lines = message.splitlines()
-    for i, line in enumerate(lines):
-        m = _UNDECLARED.search(line)
-        if not m:
-            continue
-        ident = m["gcc"] or m["clang"]
-        context = lines[i : i + 4]
-        if any("TORCH_CHECK" in c and "index out of bounds" in c and ident in c for c in context):
-            return ident
-    return None
+    """The lost identifier when the error is this bug's, else None (`compiler.lost_identifier`)."""
+    return compiler.lost_identifier(message)
 
 
 def classify(exc: BaseException | None) -> Verdict:
