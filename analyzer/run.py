@@ -2,9 +2,9 @@
 
 The command runs unchanged, in its own process group with a fresh Inductor cache and a timeout
 that kills the whole group. `capture/hook` on its PYTHONPATH makes every Python process it starts
-record its compiles (`capture.program`) into a bundle of its own, `pid-<pid>/`, laid out as a
-scenario's variant is; from there the run goes the way `analyze` goes: the kernel analysis of
-every kernel, each finding traced to the program's own file and line, the compiler's failures
+record its compiles (`capture.program`) into a bundle of its own (`process-1/`, ... in the order
+the processes started), laid out as a scenario's variant is; from there the run goes the way
+`analyze` goes: the kernel analysis of every kernel, each finding traced to the program's own file and line, the compiler's failures
 classified (`analysis.compiler`), a minimal pure-torch repro proven in a fresh process on the
 program's own Python, the known-issue diagnosis and the report. The folder is written beside its
 final place and swapped in only when complete.
@@ -144,15 +144,27 @@ def run(
         with open(staging / OUTPUT, "w", encoding="utf-8") as log:
             rc, _, _ = procs.run_fresh_cache([exe, *argv[1:]], timeout_s, env=_child_env(bundles, name), log=log)
         seconds = round(time.perf_counter() - started, 2)
+        from analyzer.capture import bundle
+
+        output = (staging / OUTPUT).read_text(encoding="utf-8", errors="replace")
+        files.write_text(staging / OUTPUT, bundle.portable(output, bundle.machine_prefixes()))  # no paths of this machine
         pythons = _pythons(bundles)
-        names = sorted(p.name for p in bundles.glob("pid-*") if artifacts.has(p, artifacts.CAPTURE))
+        # each process that compiled, named by the order the processes started: `process-1`, ...
+        recorded = [pid for pid in pythons if artifacts.has(bundles / f"pid-{pid}", artifacts.CAPTURE)]
+        names = [f"process-{k}" for k in range(1, len(recorded) + 1)]
+        executables = {name: pythons[pid] for name, pid in zip(names, recorded)}
         if not pythons:
             raise BadCommand(f"{argv[0]}: not Python (the command started no Python process the analyzer could watch; exit {rc})")
         if not names:
             what = f"timed out after {timeout_s:.0f}s" if rc is None else f"exit {rc}"
             raise BadCommand(f"{shown(argv)}: no compile happened (no torch.compile reached Inductor; the program's {what})")
-        for bundle_name in names:
-            os.replace(bundles / bundle_name, staging / bundle_name)
+        for pid, bundle_name in zip(recorded, names):
+            os.replace(bundles / f"pid-{pid}", staging / bundle_name)
+            record = artifacts.read_capture(staging / bundle_name)
+            for compile_ in record["compiles"]:
+                for kernel in compile_["kernels"]:
+                    kernel.pop("path", None)
+            artifacts.write_capture(staging / bundle_name, {**record, "variant": bundle_name})
         say(f"analysing the kernels of {len(names)} process(es)")
         findings: list[dict[str, Any]] = []
         variants = []
@@ -197,7 +209,7 @@ def run(
         # a lost definition is minimized from the program's graph; a late check has no error to keep
         if repro and (any(f["kind"] in identity.LOST and f.get("source") for f in findings) or any(f["compiler_error"] for f in failures)):
             say("minimizing and proving a repro, on the program's own Python")
-            summary["repro"] = _repro(staging, _python_of(pythons, findings))
+            summary["repro"] = _repro(staging, _python_of(executables, findings, failures))
             artifacts.write_summary(staging, summary)
         files.write_text(staging / identity.COLLECT_ENV, analyze.collect_env())
         summary["seconds"] = seconds
@@ -225,10 +237,11 @@ def _folder_name(versions: dict[str, str]) -> str:
     return identity.run_folder_name(torch, transformers) if transformers else f"torch-{torch}-transformers-none"
 
 
-def _python_of(pythons: dict[str, str], findings: list[dict[str, Any]]) -> str:
-    """The Python of the process whose compile made the first finding: the repro runs on its torch."""
-    pid = next((f["variant"].removeprefix("pid-") for f in findings if f.get("source")), None)
-    return pythons.get(pid or "", sys.executable) or sys.executable
+def _python_of(executables: dict[str, str], findings: list[dict[str, Any]], failures: list[dict[str, Any]]) -> str:
+    """The Python of the process whose compile made the first traced finding (else the first failure):
+    the repro runs on its torch."""
+    name = next((f["variant"] for f in findings if f.get("source")), None) or next((f["variant"] for f in failures), None)
+    return executables.get(name or "") or sys.executable
 
 
 def _repro(run_dir: Path, python: str) -> dict[str, Any]:

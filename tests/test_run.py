@@ -111,3 +111,30 @@ def test_run_names_the_test_whose_recompile_fails_and_its_guard(tmp_path):
     assert all(f["class"] == compiler.LOST_DEFINITION and f["recompile"]["guard"] for f in failing)
     assert {(f["source"]["file"], f["source"]["line"]) for f in lost} == {("tests/programs/async_suite/test_masks.py", gather)}
     assert "test_decode" in proc.stdout and "recompiled because" in proc.stdout
+
+
+COMMITTED = sorted(p.parent for p in (ROOT / "reports" / "runs").glob("*/torch-*/repro.json"))
+
+
+@pytest.mark.capture
+@pytest.mark.parametrize("run_dir", COMMITTED, ids=[f"{p.parent.name}/{p.name}" for p in COMMITTED])
+def test_each_committed_program_repro_fails_where_made_and_passes_where_fixed(run_dir):
+    """The repros `run` wrote for the corpus on the torch they fail on, rerun here: they fail with the
+    same compiler diagnostic on a torch the program fails on, and exit 0 on a release that fixed it."""
+    from analyzer.repro import failure, oracle
+
+    entry = next((e for e in CORPUS if Path(e["file"]).stem == run_dir.parent.name), None)
+    if entry is None:
+        pytest.skip(f"{run_dir.parent.name} is not a corpus program")
+    summary = artifacts.read_summary(run_dir)
+    wanted = compiler.diagnostic(summary["failures"][0]["compiler_error"] and _failing_message(run_dir, summary["failures"][0]))
+    rc, output = oracle.run_script(run_dir / "repro_torch.py")
+    if _fails_here(entry):
+        assert rc == 1 and failure.same_failure(wanted, output), output[-1500:]
+    elif entry.get("passes_on") is not None:
+        assert rc == 0, output[-1500:]
+
+
+def _failing_message(run_dir: Path, failure: dict) -> str:
+    data = artifacts.read_capture(run_dir / failure["variant"])
+    return next(c["error"]["message"] for c in data["calls"] if c["label"] == f"compile {failure['compile_id']}")
