@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -141,13 +142,14 @@ def run(
         bundles.mkdir()
         say(f"running {shown(argv)} (timeout {timeout_s:.0f}s), recording every compile")
         started = time.perf_counter()
-        with open(staging / OUTPUT, "w", encoding="utf-8") as log:
-            rc, _, _ = procs.run_fresh_cache([exe, *argv[1:]], timeout_s, env=_child_env(bundles, name), log=log)
+        with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache, open(staging / OUTPUT, "w", encoding="utf-8") as log:
+            rc, _, _ = procs.run_in_cache([exe, *argv[1:]], timeout_s, cache, env=_child_env(bundles, name), log=log)
         seconds = round(time.perf_counter() - started, 2)
         from analyzer.capture import bundle
 
         output = (staging / OUTPUT).read_text(encoding="utf-8", errors="replace")
-        files.write_text(staging / OUTPUT, bundle.portable(output, bundle.machine_prefixes()))  # no paths of this machine
+        prefixes = [(cache, "<inductor-cache>"), *bundle.machine_prefixes()]
+        files.write_text(staging / OUTPUT, bundle.portable(output, prefixes))  # no paths of this machine
         pythons = _pythons(bundles)
         # each process that compiled, named by the order the processes started: `process-1`, ...
         recorded = [pid for pid in pythons if artifacts.has(bundles / f"pid-{pid}", artifacts.CAPTURE)]

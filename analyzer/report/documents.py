@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -407,7 +408,7 @@ def plan(run: Run) -> tuple[list[str], str]:
         found = failure_matches(run)
         refs = ", ".join(k.ref for k in found)
         kind = run.failures[0]["class"]
-        return [DIAGNOSIS], f"a {kind} compile failure" + (f", known upstream ({refs})" if refs else ", no known upstream issue")
+        return [DIAGNOSIS], f"a compile failure of class {kind}" + (f", known upstream ({refs})" if refs else ", no known upstream issue")
     if not run.lost and not run.late:
         return [], "none: nothing to report (every call compiles and matches eager, no finding)"
     duplicates = duplicate_of(run)
@@ -692,12 +693,14 @@ def verdict(run: Run) -> str:
     """One line: what the run shows."""
     calls = [c for v in run.summary["variants"] for c in v.get("calls", [])]
     failed = [c for c in calls if not c["ok"]]
-    source = (_key_finding(run) or {}).get("source")
+    source = (_key_finding(run) or {}).get("source") or next((f["source"] for f in run.failures if f.get("source")), None)
     where = f", traced to `{source['file']}:{source['line']}`" if source else ""
     if run.summary.get("status") != "ok":
         return "run failed: " + ", ".join(f"{v['variant']} {v['status']}" for v in run.summary["variants"] if v["status"] != "ok")
     if failed or run.lost:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted((run.summary.get("findings") or {}).items()))
+        if not kinds and run.failures:  # a user's program: the compiler's failures by class
+            kinds = ", ".join(f"{n} {k}" for k, n in sorted(Counter(f["class"] for f in run.failures).items()))
         entry = run.repro.get("repro_torch.py") or {}
         ops = f"{entry['ops']} ops, " if entry.get("ops") is not None else ""
         repro = f"; repro {ops}{'verified' if entry.get('verified') else 'not verified'}" if entry else ""
