@@ -83,7 +83,9 @@ def diagnostic(message: str) -> tuple[str, str, str] | None:
     lines = message.splitlines()
     index = next(i for i, line in enumerate(lines) if "error:" in line)
     free = lambda text: _NUMBERED.sub(lambda m: f"{m[1]}N", text)  # noqa: E731
-    return kind, free(first.translate(_QUOTES)), free(_statement_after(lines, index))
+    error = _SUGGESTION.sub("", first.translate(_QUOTES))  # gcc's guess depends on the names around it
+    return kind, free(error), free(_statement_after(lines, index))
 
 
+_SUGGESTION = re.compile(r"; did you mean .*$")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'"})
