@@ -124,10 +124,16 @@ def make_repros(run_dir: Path, worker: procs.Child, timeout_s: float = REPRO_TIM
     rc, _, stderr = worker.wait(timeout_s, input=f"{run_dir}\n")
     if rc is None:
         return {"status": "timeout", "seconds": timeout_s}
+    return repro_outcome(run_dir, rc, stderr)
+
+
+def repro_outcome(run_dir: Path, rc: int, output: str) -> dict[str, Any]:
+    """What a finished `python -m analyzer repro` left in `run_dir`, for the summary: the repros
+    with `ok` (all verified, exit 0) or `not-verified`, or `failed` with its last line of `output`."""
     if artifacts.has(run_dir, artifacts.REPRO):
         made = {k: v for k, v in artifacts.read_repro(run_dir).items() if k != "schema_version"}
         return {"status": "ok" if rc == 0 else "not-verified", **made}
-    return {"status": "failed", "stderr": stderr.strip().splitlines()[-1:]}
+    return {"status": "failed", "stderr": output.strip().splitlines()[-1:]}
 
 
 def run(

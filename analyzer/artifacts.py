@@ -134,7 +134,14 @@ def _read(path: Path) -> Any:
 
 
 def write_capture(bundle_dir: Path, record: Capture) -> None:
-    files.write_json(bundle_dir / CAPTURE, _versioned(dict(record)))
+    """Write a bundle's capture; a kernel's `path`, which `read_capture` derives, is left out."""
+    data: dict[str, Any] = dict(record)
+    if "compiles" in data:
+        data["compiles"] = [
+            {**c, "kernels": [{k: v for k, v in kernel.items() if k != "path"} for kernel in c["kernels"]]} if "kernels" in c else c
+            for c in data["compiles"]
+        ]
+    files.write_json(bundle_dir / CAPTURE, _versioned(data))
 
 
 def read_capture(bundle_dir: Path) -> Capture:

@@ -4,8 +4,8 @@ The command runs unchanged, in its own process group with a fresh Inductor cache
 that kills the whole group. `capture/hook` on its PYTHONPATH makes every Python process it starts
 record its compiles (`capture.program`) into a bundle of its own (`process-1/`, ... in the order
 the processes started), laid out as a scenario's variant is; from there the run goes the way
-`analyze` goes: the kernel analysis of every kernel, each finding traced to the program's own file and line, the compiler's failures
-classified (`analysis.compiler`), a minimal pure-torch repro proven in a fresh process on the
+`analyze` goes: the kernel analysis of every kernel, each finding traced to the program's own
+file and line, the compiler's failures classified (`analysis.compiler`), a minimal pure-torch repro proven in a fresh process on the
 program's own Python, the known-issue diagnosis and the report. The folder is written beside its
 final place and swapped in only when complete.
 
@@ -88,34 +88,32 @@ def _pythons(bundles: Path) -> dict[str, str]:
     return out
 
 
-def _failures(run_dir: Path, bundle_names: list[str]) -> list[dict[str, Any]]:
-    """Every compile that failed, classified, with the test that was running."""
+def _failures(name: str, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every compile of one bundle that failed, classified and traced, with the test that was running."""
     out = []
-    for name in bundle_names:
-        data = artifacts.read_capture(run_dir / name)
-        for call in data["calls"]:
-            if call["ok"]:
-                continue
-            message = (call.get("error") or {}).get("message", "")
-            kind, first = compiler.classify(message)
-            compile_id = call["label"].removeprefix("compile ")
-            compile_rec = next(c for c in data["compiles"] if c["compile_id"] == compile_id)
-            traced = trace.trace_failure(compile_rec, message) if first else {"trace": [], "source": None, "unresolved": None}
-            for step in traced["trace"]:
-                if step["layer"] == "kernel":
-                    step["file"] = f"{name}/{step['file']}"  # relative to the run folder, as findings are
-            out.append(
-                {
-                    "variant": name,
-                    "compile_id": call["label"].removeprefix("compile "),
-                    "test": call["compile"].get("test"),
-                    "recompile": call["compile"].get("recompile"),
-                    "class": kind,
-                    "compiler_error": first,
-                    "error_type": (call.get("error") or {}).get("type"),
-                    **traced,
-                }
-            )
+    for call in data["calls"]:
+        if call["ok"]:
+            continue
+        message = (call.get("error") or {}).get("message", "")
+        kind, first = compiler.classify(message)
+        compile_id = call["label"].removeprefix("compile ")
+        compile_rec = next(c for c in data["compiles"] if c["compile_id"] == compile_id)
+        traced = trace.trace_failure(compile_rec, message) if first else {"trace": [], "source": None, "unresolved": None}
+        for step in traced["trace"]:
+            if step["layer"] == "kernel":
+                step["file"] = f"{name}/{step['file']}"  # relative to the run folder, as findings are
+        out.append(
+            {
+                "variant": name,
+                "compile_id": compile_id,
+                "test": call["compile"].get("test"),
+                "recompile": call["compile"].get("recompile"),
+                "class": kind,
+                "compiler_error": first,
+                "error_type": (call.get("error") or {}).get("type"),
+                **traced,
+            }
+        )
     return out
 
 
@@ -160,18 +158,16 @@ def run(
         if not names:
             what = f"timed out after {timeout_s:.0f}s" if rc is None else f"exit {rc}"
             raise BadCommand(f"{shown(argv)}: no compile happened (no torch.compile reached Inductor; the program's {what})")
-        for pid, bundle_name in zip(recorded, names):
-            os.replace(bundles / f"pid-{pid}", staging / bundle_name)
-            record = artifacts.read_capture(staging / bundle_name)
-            for compile_ in record["compiles"]:
-                for kernel in compile_["kernels"]:
-                    kernel.pop("path", None)
-            artifacts.write_capture(staging / bundle_name, {**record, "variant": bundle_name})
         say(f"analysing the kernels of {len(names)} process(es)")
         findings: list[dict[str, Any]] = []
+        failures: list[dict[str, Any]] = []
         variants = []
-        for bundle_name in names:
+        for pid, bundle_name in zip(recorded, names):
+            os.replace(bundles / f"pid-{pid}", staging / bundle_name)
             data = artifacts.read_capture(staging / bundle_name)
+            data["variant"] = bundle_name
+            artifacts.write_capture(staging / bundle_name, data)
+            failures += _failures(bundle_name, data)
             tests = {c["label"].removeprefix("compile "): c["compile"].get("test") for c in data["calls"]}
             unparsed: list[dict[str, str]] = []
             found = analyze.analyze_bundle(staging / bundle_name, staging, unparsed)
@@ -192,7 +188,6 @@ def run(
                 }
             )
             versions = data["versions"]
-        failures = _failures(staging, names)
         summary: dict[str, Any] = {
             "scenario": name,
             "run": "",
@@ -252,7 +247,6 @@ def _repro(run_dir: Path, python: str) -> dict[str, Any]:
     rc, stdout, stderr = procs.run_group([python, "-m", "analyzer", "repro", str(run_dir)], 1800, env={**os.environ, **env})
     if rc is None:
         return {"status": "timeout"}
-    if artifacts.has(run_dir, artifacts.REPRO):
-        made = {k: v for k, v in artifacts.read_repro(run_dir).items() if k != "schema_version"}
-        return {"status": "ok" if rc == 0 else "not-verified", **made}
-    return {"status": "failed", "stderr": (stderr or stdout).strip().splitlines()[-1:]}
+    from analyzer import analyze
+
+    return analyze.repro_outcome(run_dir, rc, stderr or stdout)

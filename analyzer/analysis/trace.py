@@ -80,12 +80,17 @@ def _op_text(op: dict[str, Any], ops: dict[str, dict[str, Any]], indexing: dict[
     return f"ops.{op['op']}({', '.join(args)})"
 
 
+def _dynamo_nodes(compile_rec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The compile's Dynamo nodes by name, each with its stack as frames (the graph stores indices)."""
+    dynamo_graph = compile_rec.get("dynamo_graph") or {"nodes": [], "frames": []}
+    return {n["name"]: dict(n, stack=[dynamo_graph["frames"][i] for i in n["stack"]]) for n in dynamo_graph["nodes"]}
+
+
 def layer_graph(compile_rec: dict[str, Any]) -> nx.DiGraph:
     """All layers of one compile as one graph; node attributes carry the text shown to users."""
     g = nx.DiGraph()
     post_grad = compile_rec["post_grad_graphs"][-1]["nodes"] if compile_rec["post_grad_graphs"] else []
-    dynamo_graph = compile_rec.get("dynamo_graph") or {"nodes": [], "frames": []}
-    dynamo = {n["name"]: dict(n, stack=[dynamo_graph["frames"][i] for i in n["stack"]]) for n in dynamo_graph["nodes"]}
+    dynamo = _dynamo_nodes(compile_rec)
     consumers: dict[str, list[dict[str, Any]]] = {}
     for node in post_grad:
         for name in node["inputs"]:
@@ -275,8 +280,7 @@ def trace_failure(compile_rec: dict[str, Any], message: str) -> dict[str, Any]:
     order = {n["name"]: i for i, n in enumerate(post_grad)}
     by_name = {n["name"]: n for n in post_grad}
     origins = sorted({o for s in kernel["nodes"] for o in s.get("origins", []) if o in by_name}, key=order.__getitem__)
-    dynamo_graph = compile_rec.get("dynamo_graph") or {"nodes": [], "frames": []}
-    dynamo = {n["name"]: dict(n, stack=[dynamo_graph["frames"][i] for i in n["stack"]]) for n in dynamo_graph["nodes"]}
+    dynamo = _dynamo_nodes(compile_rec)
     for name in reversed(origins):
         g = nx.DiGraph()
         _add_post_grad(g, ("kernel", kernel["name"]), by_name[name], dynamo)

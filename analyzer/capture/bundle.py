@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import time
+from importlib.metadata import PackageNotFoundError
 from pathlib import Path
 from typing import Any
 
@@ -34,19 +35,27 @@ class VariantRun:
 
 
 def versions() -> dict[str, str]:
+    """What a capture ran on. transformers is named as the process imported it, else as installed,
+    and left out where it is not installed (a user's program may not use it); it is never imported
+    here, which would add its import to a program that does not make it."""
+    import sys
+
     import torch
-    import transformers
 
     from analyzer.capture import torchglue
 
-    return {
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
-        "python": platform.python_version(),
-        "platform": f"{platform.system()}-{platform.machine()}",
-        "compiler": torchglue.compiler_version(),
-        "vec_isa": torchglue.vec_isa(),
-    }
+    out = {"torch": torch.__version__}
+    imported = sys.modules.get("transformers")
+    if imported is not None:
+        out["transformers"] = imported.__version__
+    else:
+        try:
+            out["transformers"] = identity.installed("transformers")
+        except PackageNotFoundError:
+            pass
+    out.update(python=platform.python_version(), platform=f"{platform.system()}-{platform.machine()}")
+    out.update(compiler=torchglue.compiler_version(), vec_isa=torchglue.vec_isa())
+    return out
 
 
 def run_child(scenario_name: str, variant: str, out_dir: Path) -> int:
@@ -147,7 +156,6 @@ def slim_bundle(bundle_dir: Path) -> None:
         for key in ("dynamo_graph", "post_grad_graphs"):
             compile_.pop(key, None)
         for kernel in compile_["kernels"]:
-            kernel.pop("path", None)
             kernel["nodes"] = [{"name": n["name"], "origins": n["origins"]} for n in kernel["nodes"]]
     data["command"] += " --slim"
     data["slim"] = True

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import atexit
 import os
-import platform
 import sys
 import threading
 import time
@@ -71,27 +70,6 @@ def install() -> None:
     atexit.register(write)
 
 
-def _versions() -> dict[str, str]:
-    import torch
-
-    from analyzer.capture import torchglue
-
-    out = {"torch": torch.__version__}
-    transformers = sys.modules.get("transformers")
-    if transformers is not None:
-        out["transformers"] = transformers.__version__
-    else:
-        try:
-            from importlib.metadata import version
-
-            out["transformers"] = version("transformers")
-        except Exception:
-            pass
-    out.update(python=platform.python_version(), platform=f"{platform.system()}-{platform.machine()}")
-    out.update(compiler=torchglue.compiler_version(), vec_isa=torchglue.vec_isa())
-    return out
-
-
 def write() -> None:
     """Write this process's bundle as it stands (each kernel once, `capture.json` last)."""
     from analyzer import artifacts, files, identity
@@ -103,7 +81,7 @@ def write() -> None:
     with _lock:
         out = _bundle_dir()
         if "versions" not in _state:
-            _state["versions"] = _versions()
+            _state["versions"] = bundle.versions()
         reasons = {e["compile_id"]: e["recompile"] for e in torchglue.compile_events()}
         compiles, calls = [], []
         for compile_ in list(recorder.compiles.values()):
