@@ -1,34 +1,20 @@
 """The entry points of the analyzer's own child processes: `python -m analyzer.child NAME ARGS...`.
 
-Each job that must run in a fresh process (a capture, the runtime evidence, the verification
-suite, two benchmarks) is started with `procs.child_command(NAME, ...)` and lands here; none is
+Each job that must run in a fresh process (the runtime evidence, the verification suite, two
+benchmarks) is started with `procs.child_command(NAME, ...)` and lands here; none is
 a command a user types, so none is in the CLI.
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 from analyzer import files, procs
 
 
-def _exit_now(code: int) -> None:
-    """End a child whose work is on disk without the interpreter's teardown: unloading torch
-    takes about a second, and the parent waits for it."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
 def main(argv: list[str]) -> int:
     procs.bind_to_parent()  # a child dies with the run that started it
     name, args = argv[0], argv[1:]
-    if name == "capture":
-        from analyzer.capture import bundle
-
-        scenario, variant, out = args
-        _exit_now(bundle.run_child(scenario, variant, Path(out)))
     if name == "evidence":
         from analyzer.fix import evidence
 

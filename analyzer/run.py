@@ -26,11 +26,9 @@ from typing import Any
 
 from analyzer import artifacts, files, identity, procs, timings
 from analyzer.analysis import compiler, trace
-from analyzer.capture import program
+from analyzer.capture import launch
 
 DEFAULT_TIMEOUT_S = 1800
-HOOK = Path(__file__).resolve().parent / "capture" / "hook"
-ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = "program_output.txt"
 
 
@@ -58,9 +56,9 @@ def command_name(argv: list[str]) -> str:
 
 def shown(argv: list[str]) -> str:
     """The command as a reader would type it: the program by its name, not this machine's path to it."""
-    from analyzer.capture import bundle
+    from analyzer.capture import machine
 
-    return bundle.portable(" ".join([Path(argv[0]).name, *argv[1:]]), bundle.machine_prefixes())
+    return machine.portable(" ".join([Path(argv[0]).name, *argv[1:]]), machine.prefixes())
 
 
 def _resolve(argv: list[str]) -> str:
@@ -71,21 +69,6 @@ def _resolve(argv: list[str]) -> str:
     if found is None:
         raise BadCommand(f"{exe}: command not found")
     return found
-
-
-def _child_env(bundles: Path, name: str) -> dict[str, str]:
-    path = os.pathsep.join([str(HOOK), str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
-    return {"PYTHONPATH": path, program.RUN_DIR_ENV: str(bundles), program.COMMAND_ENV: name, "PYTHONUNBUFFERED": "1"}
-
-
-def _pythons(bundles: Path) -> dict[str, str]:
-    """pid -> the Python executable of each Python process the command started."""
-    path = bundles / program.STARTED
-    out = {}
-    for line in path.read_text(encoding="utf-8").splitlines() if path.is_file() else []:
-        pid, exe, _argv = (line.split("\t", 2) + ["", ""])[:3]
-        out[pid] = exe
-    return out
 
 
 def _failures(name: str, data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -141,16 +124,16 @@ def run(
         say(f"running {shown(argv)} (timeout {timeout_s:.0f}s), recording every compile")
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache, open(staging / OUTPUT, "w", encoding="utf-8") as log:
-            rc, _, _ = procs.run_in_cache([exe, *argv[1:]], timeout_s, cache, env=_child_env(bundles, name), log=log)
+            rc = launch.run_recorded([exe, *argv[1:]], bundles, name, timeout_s, cache, log)
         seconds = round(time.perf_counter() - started, 2)
-        from analyzer.capture import bundle
+        from analyzer.capture import machine
 
         output = (staging / OUTPUT).read_text(encoding="utf-8", errors="replace")
-        prefixes = [(cache, "<inductor-cache>"), *bundle.machine_prefixes()]
-        files.write_text(staging / OUTPUT, bundle.portable(output, prefixes))  # no paths of this machine
-        pythons = _pythons(bundles)
+        prefixes = [(cache, "<inductor-cache>"), *machine.prefixes()]
+        files.write_text(staging / OUTPUT, machine.portable(output, prefixes))  # no paths of this machine
+        pythons = launch.pythons(bundles)
         # each process that compiled, named by the order the processes started: `process-1`, ...
-        recorded = [pid for pid in pythons if artifacts.has(bundles / f"pid-{pid}", artifacts.CAPTURE)]
+        recorded = launch.recorded(bundles)
         names = [f"process-{k}" for k in range(1, len(recorded) + 1)]
         executables = {name: pythons[pid] for name, pid in zip(names, recorded)}
         if not pythons:
@@ -163,7 +146,7 @@ def run(
         failures: list[dict[str, Any]] = []
         variants = []
         for pid, bundle_name in zip(recorded, names):
-            os.replace(bundles / f"pid-{pid}", staging / bundle_name)
+            os.replace(launch.bundle_of(bundles, pid), staging / bundle_name)
             data = artifacts.read_capture(staging / bundle_name)
             data["variant"] = bundle_name
             artifacts.write_capture(staging / bundle_name, data)
@@ -243,7 +226,7 @@ def _python_of(executables: dict[str, str], findings: list[dict[str, Any]], fail
 
 def _repro(run_dir: Path, python: str) -> dict[str, Any]:
     """`python -m analyzer repro RUN` on the program's Python (its torch is the one that failed)."""
-    env = {"PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    env = {"PYTHONPATH": os.pathsep.join([str(launch.ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     rc, stdout, stderr = procs.run_group([python, "-m", "analyzer", "repro", str(run_dir)], 1800, env={**os.environ, **env})
     if rc is None:
         return {"status": "timeout"}

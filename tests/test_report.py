@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from analyzer import timings
-from analyzer.capture import bundle
 from analyzer.report import documents
 
 REPORTS = Path(__file__).resolve().parent.parent / "reports"
@@ -156,13 +155,6 @@ def test_timings_move_out_and_back(tmp_path):
     assert timings.restore(tmp_path, "summary.json") == data
     timings.move_out(tmp_path)  # a second pass finds nothing new and keeps what was recorded
     assert timings.restore(tmp_path, "summary.json") == data
-
-
-def test_capture_names_machine_paths_and_cache_hashes():
-    prefixes = [("/work/x/.nox/a/lib/python3.11/site-packages/", "site-packages/"), ("/work/x/", ""), ("/tmp/cache-1", "<inductor-cache>")]
-    record = {"m": ["/tmp/cache-1/oa/c" + "a1" * 26 + ".main.cpp:3: in /work/x/.nox/a/lib/python3.11/site-packages/torch/x.py"], "n": 3}
-    got = bundle.portable(record, prefixes)
-    assert got == {"m": ["<inductor-cache>/<hash>.main.cpp:3: in site-packages/torch/x.py"], "n": 3}
 
 
 def test_index_json_lists_every_run_as_the_readme_does():

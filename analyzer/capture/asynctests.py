@@ -248,7 +248,7 @@ def run(variant: str, recorder: Any) -> list[dict[str, Any]]:
 
     use_vmap = variant.startswith("vmap")
     build = masks.builder(use_vmap=use_vmap)
-    compiled = torch.compile(build, backend=recorder.backend)  # the default dynamic=None, shared by every test
+    compiled = torch.compile(build)  # the default dynamic=None, shared by every test
     orders, calls = [], []
     for order in ORDERS:
         record, made = _run_order(order, compiled, build, recorder, use_vmap)

@@ -10,6 +10,10 @@ no scenario needs to say: the compile's outcome and error, the pytest test that 
 The process's bundle, `$ANALYZER_RUN_DIR/pid-<pid>/`, is rewritten after every compile and at
 exit, so a program that dies after a failed compile still leaves its record. Standard library only
 at import: torch is imported by the program, never by this module before it.
+
+A built-in scenario is such a program (`python -m analyzer.capture.scenarios NAME VARIANT`): it
+reads the compiles through `recorder()` and names itself and its own calls (each compared with
+eager) through `describe`, which take the place of the one call per compile a user's program gets.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from typing import Any
 
 RUN_DIR_ENV = "ANALYZER_RUN_DIR"
 COMMAND_ENV = "ANALYZER_RUN_COMMAND"
+SCENARIO_ENV = "ANALYZER_SCENARIO_BUNDLE"
 STARTED = "python-processes"  # one line per Python process the command started
 
 _state: dict[str, Any] = {}
@@ -39,6 +44,23 @@ def started() -> None:
 
 def _bundle_dir() -> Path:
     return Path(os.environ[RUN_DIR_ENV]) / f"pid-{os.getpid()}"
+
+
+def recorder() -> Any:
+    """The recorder of this process's compiles (None when the process is not recorded)."""
+    return _state.get("recorder")
+
+
+def describe(**fields: Any) -> None:
+    """What a scenario says of itself in its bundle: `scenario`, `variant`, `command`, `seconds`,
+    its `calls`, and records of its own (e.g. `flakiness`). Written at once, with the compiles.
+
+    Only where the scenario's bundle is asked for ($ANALYZER_SCENARIO_BUNDLE, set by
+    `bundle.run_variant`): under `python -m analyzer run`, a scenario is a program like any other."""
+    if not os.environ.get(SCENARIO_ENV):
+        return
+    _state.setdefault("described", {}).update(fields)
+    write()
 
 
 def install() -> None:
@@ -73,15 +95,16 @@ def install() -> None:
 def write() -> None:
     """Write this process's bundle as it stands (each kernel once, `capture.json` last)."""
     from analyzer import artifacts, files, identity
-    from analyzer.capture import bundle, torchglue
+    from analyzer.capture import machine, torchglue
 
     recorder = _state.get("recorder")
-    if recorder is None or not recorder.compiles:
+    described = _state.get("described")
+    if recorder is None or not (recorder.compiles or described):
         return
     with _lock:
         out = _bundle_dir()
         if "versions" not in _state:
-            _state["versions"] = bundle.versions()
+            _state["versions"] = machine.versions()
         reasons = {e["compile_id"]: e["recompile"] for e in torchglue.compile_events()}
         compiles, calls = [], []
         for compile_ in list(recorder.compiles.values()):
@@ -93,7 +116,8 @@ def write() -> None:
                 kernels.append({"name": kernel["name"], "file": rel, "nodes": kernel["nodes"]})
             record = {k: v for k, v in compile_.items() if k not in ("ok", "error", "test")}
             record["kernels"] = kernels
-            if reasons.get(compile_["compile_id"]):
+            # a namespaced compile (a scenario that resets Dynamo) is not the one Dynamo's id names now
+            if reasons.get(compile_["compile_id"]) and "dynamo_compile_id" not in compile_:
                 record["recompile_reason"] = reasons[compile_["compile_id"]]
             compiles.append(record)
             calls.append(
@@ -106,7 +130,7 @@ def write() -> None:
                     "matches_eager": None,  # a user's program: no eager result to compare with
                 }
             )
-        record = {
+        record: dict[str, Any] = {
             "scenario": os.environ.get(COMMAND_ENV, "program"),
             "variant": out.name,
             "versions": _state["versions"],
@@ -115,4 +139,9 @@ def write() -> None:
             "calls": calls,
             "compiles": compiles,
         }
-        artifacts.write_capture(out, bundle.portable(record, bundle.machine_prefixes()))
+        if described:  # a scenario: its own name and calls, and no `program` mark
+            named = ("scenario", "variant", "versions", "command", "seconds", "calls", "compiles")
+            both = {**record, **described, "versions": _state["versions"], "compiles": compiles}
+            record = {key: both[key] for key in named if key in both}
+            record.update({key: value for key, value in described.items() if key not in named})
+        artifacts.write_capture(out, machine.portable(record, machine.prefixes()))

@@ -1,14 +1,18 @@
 """Named workloads that exercise the failure, each run under torch.compile on CPU.
 
-A scenario is a set of variants; each variant is one compile configuration run in its own
-process (see `capture`), because Dynamo's caches and automatic-dynamic state are per process
-and would otherwise make one variant's result depend on another's.
+A scenario is a set of variants; each variant is one compile configuration, and a program of its
+own: `python -m analyzer.capture.scenarios NAME VARIANT` runs it and prints each call's outcome.
+`analyze` runs each variant as `run` runs a user's command (`capture.launch`), in its own
+process, because Dynamo's caches and automatic-dynamic state are per process and would
+otherwise make one variant's result depend on another's; the recording (`capture.program`)
+keeps its compiles, and the scenario adds its own calls, each compared with eager.
 """
 from __future__ import annotations
 
 import dataclasses
 import importlib
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -39,7 +43,7 @@ def _run_mask(variant: str, recorder: Any) -> list[dict[str, Any]]:
 
     path, mode = variant.split("-")
     build = masks.builder(use_vmap=(path == "vmap"))
-    compiled = torch.compile(build, backend=recorder.backend, dynamic=True if mode == "dynamic" else None)
+    compiled = torch.compile(build, dynamic=True if mode == "dynamic" else None)
     batch, prompt, pad = 2, 8, 3
     steps = [("prefill", 0, prompt, prompt)] + [
         (f"decode-{i}", prompt + i, 1, prompt + i + 1) for i in range(2)
@@ -146,7 +150,7 @@ def run_generate(kind: str) -> Callable[[str, Any], list[dict[str, Any]]]:
         kwargs = dict(attention_mask=attention_mask, max_new_tokens=4, do_sample=False, pad_token_id=0)
         with torch.no_grad():
             expected = model.generate(input_ids, **kwargs)
-            model.forward = torch.compile(model.forward, backend=recorder.backend)
+            model.forward = torch.compile(model.forward)
             call: dict[str, Any] = {
                 "label": "generate",
                 "inputs": {"input_ids": list(input_ids.shape), "max_new_tokens": 4, "padding": "left"},
@@ -220,7 +224,7 @@ def _run_gather(variant: str, recorder: Any) -> list[dict[str, Any]]:
     import torch
 
     fn, make = _gather_workloads()[variant]
-    compiled = torch.compile(fn, backend=recorder.backend, dynamic=True)
+    compiled = torch.compile(fn, dynamic=True)
     calls = []
     for label, n, m in [("first", 9, 11), ("second", 5, 12)]:
         args = make(n, m)
@@ -298,3 +302,58 @@ def get(name: str) -> Scenario:
     except KeyError:
         known = ", ".join(sorted(SCENARIOS))
         raise UnknownScenario(f"unknown scenario {name!r} (known: {known})") from None
+
+
+def command(name: str, variant: str) -> list[str]:
+    """The program that runs one variant (after `python`)."""
+    return ["-m", "analyzer.capture.scenarios", name, variant]
+
+
+def main(argv: list[str]) -> int:
+    """Run one variant; under `run`'s recording, also say what it is and what its calls did.
+    Exit 0 when the variant ran to its end (a call that failed to compile is its result, printed),
+    2 on a name that is no scenario or variant."""
+    import time
+
+    from analyzer import procs
+
+    if len(argv) != 2:
+        print("usage: python -m analyzer.capture.scenarios NAME VARIANT", file=sys.stderr)
+        return 2
+    name, variant = argv
+    try:
+        scenario = get(name)
+    except UnknownScenario as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if variant not in scenario.variants():
+        print(f"error: unknown variant {variant!r} of {name} (known: {', '.join(scenario.variants())})", file=sys.stderr)
+        return 2
+    procs.bind_to_parent()  # started by `analyze`: it dies with it
+    import torch  # noqa: F401  (under `run`, importing torch installs the recording: first, then the glue)
+
+    from analyzer.capture import program, torchglue
+
+    recorder = program.recorder() or torchglue.Recorder()  # not recorded: the recorder sees nothing
+    started = time.perf_counter()
+    calls = scenario.run(variant, recorder)
+    program.describe(
+        scenario=name, variant=variant, command=" ".join(["python", *command(name, variant)]),
+        seconds=round(time.perf_counter() - started, 2), calls=calls, **recorder.extra,
+    )
+    for call in calls:
+        error = call.get("error") or {}
+        first = next(iter((error.get("message") or "").strip().splitlines()), "")
+        outcome = "ran" if call["ok"] else f"failed: {error.get('type')}: {first}"
+        same = {True: ", matches eager", False: ", differs from eager"}.get(call.get("matches_eager"), "")
+        print(f"{name} [{variant}] {call['label']}: {outcome}{same}")
+    return 0
+
+
+if __name__ == "__main__":
+    from analyzer.capture import scenarios as _module  # the one copy the rest of the package imports
+
+    code = _module.main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)  # the bundle is on disk: skip unloading torch, about a second the caller waits for
