@@ -72,13 +72,13 @@ def call_summary(data: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def collect_env() -> str:
+def collect_env(python: str = sys.executable) -> str:
     """`torch.utils.collect_env`, the versions block PyTorch's bug template asks for, as this run's environment saw it.
 
     It describes the machine (CPU, kernel) as well as the versions, so it is captured once with the
     run, and the issue reports quote this file rather than asking the machine again."""
     proc = subprocess.run(
-        [sys.executable, "-m", "torch.utils.collect_env"], capture_output=True, text=True, timeout=300,
+        [python, "-m", "torch.utils.collect_env"], capture_output=True, text=True, timeout=300,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
     return proc.stdout if proc.returncode == 0 else f"collect_env failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}\n"
@@ -109,14 +109,14 @@ def transformers_env() -> str:
 REPRO_TIMEOUT_S = 1800
 
 
-def start_repro_worker(run_started: float) -> procs.Child:
-    """`python -m analyzer repro --from-stdin`, started before the capture: it imports torch, probes
-    the vector ISA and warms Inductor up while the capture runs, then waits to be told the run
-    folder. This process imports and compiles nothing."""
+def start_repro_worker(run_started: float, python: str = sys.executable, env: dict[str, str] | None = None) -> procs.Child:
+    """`python -m analyzer repro --from-stdin` on `python`, started before the capture: it imports
+    torch, probes the vector ISA and warms Inductor up while the capture runs, then waits to be told
+    the run folder. This process imports and compiles nothing."""
     from analyzer.repro import scripts
 
-    cmd = [sys.executable, "-m", "analyzer", "repro", "--from-stdin"]
-    return procs.Child(cmd, env={scripts.RUN_STARTED_ENV: repr(run_started)})
+    cmd = [python, "-m", "analyzer", "repro", "--from-stdin"]
+    return procs.Child(cmd, env={**(env or {}), scripts.RUN_STARTED_ENV: repr(run_started)})
 
 
 def make_repros(run_dir: Path, worker: procs.Child, timeout_s: float = REPRO_TIMEOUT_S) -> dict[str, Any]:
@@ -193,6 +193,7 @@ def run(
         summary["status"] = "ok" if all(v["status"] == "ok" for v in summary["variants"]) else "failed"
         summary["findings"] = dict(Counter(f["kind"] for f in findings))
         artifacts.write_findings(staging, findings)
+        environment = [procs.in_background(collect_env), procs.in_background(transformers_env)]  # during the repro
         if worker is not None and any(f["kind"] in kernel.KINDS and f.get("source") for f in findings):
             if progress:
                 progress("minimizing and verifying repros (each candidate compiled, each script rerun in a fresh process)")
@@ -207,8 +208,8 @@ def run(
         artifacts.write_summary(staging, summary)
         if progress:
             progress("recording the environment (torch.utils.collect_env, transformers env)")
-        files.write_text(staging / documents.COLLECT_ENV, collect_env())
-        files.write_text(staging / documents.TRANSFORMERS_ENV, transformers_env())
+        files.write_text(staging / documents.COLLECT_ENV, environment[0].result())
+        files.write_text(staging / documents.TRANSFORMERS_ENV, environment[1].result())
         timings.move_out(staging)
         notices = []
         if findings:

@@ -8,14 +8,19 @@ nothing keeps writing into a staging folder that a later run will remove as stal
 """
 from __future__ import annotations
 
+import concurrent.futures
 import ctypes
 import os
+import threading
 import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import IO, Any
+from collections.abc import Callable
+from typing import IO, Any, TypeVar
+
+T = TypeVar("T")
 
 PARENT_ENV = "ANALYZER_PARENT_PID"  # set for a child started by `run_group`, read once by it
 COMPILE_THREADS = "TORCHINDUCTOR_COMPILE_THREADS"
@@ -180,6 +185,21 @@ def _communicate(proc: subprocess.Popen, timeout_s: float, input: str | None = N
             kill_group(proc.pid)
         proc.wait()
         raise
+
+
+def in_background(fn: Callable[..., T], *args: Any) -> concurrent.futures.Future[T]:
+    """`fn(*args)` in a daemon thread, for a child process waited on later (`.result()`) while this
+    process does other work; an interrupted run does not wait for it."""
+    future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+    def work() -> None:
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=work, daemon=True).start()
+    return future
 
 
 def child_command(name: str, *args: str) -> list[str]:

@@ -118,11 +118,16 @@ def run(
     parent = out.parent if out is not None else reports_dir / "runs" / name
     created = [d for d in (parent, *parent.parents) if not d.exists()]  # removed again if the run leaves nothing
     staging = files.staging_dir(parent, out.name if out is not None else name)
+    worker: procs.Child | None = None
     try:
         bundles = staging / ".bundles"
         bundles.mkdir()
         say(f"running {shown(argv)} (timeout {timeout_s:.0f}s), recording every compile")
         started = time.perf_counter()
+        # the repro's process imports torch and warms Inductor up while the program runs, on the
+        # Python the command most likely runs (checked once it has: another one gets its own)
+        worker_python = _likely_python(exe)
+        worker = analyze.start_repro_worker(time.time(), worker_python, _analyzer_env()) if repro else None
         with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache, open(staging / OUTPUT, "w", encoding="utf-8") as log:
             rc = launch.run_recorded([exe, *argv[1:]], bundles, name, timeout_s, cache, log)
         seconds = round(time.perf_counter() - started, 2)
@@ -141,6 +146,7 @@ def run(
         if not names:
             what = f"timed out after {timeout_s:.0f}s" if rc is None else f"exit {rc}"
             raise BadCommand(f"{shown(argv)}: no compile happened (no torch.compile reached Inductor; the program's {what})")
+        environment = procs.in_background(analyze.collect_env, executables[names[0]])  # meanwhile, on the program's torch
         say(f"analysing the kernels of {len(names)} process(es)")
         findings: list[dict[str, Any]] = []
         failures: list[dict[str, Any]] = []
@@ -187,18 +193,30 @@ def run(
         artifacts.write_findings(staging, findings)
         artifacts.write_summary(staging, summary)
         # a lost definition is minimized from the program's graph; a late check has no error to keep
-        if repro and (any(f["kind"] in identity.LOST and f.get("source") for f in findings) or any(f["compiler_error"] for f in failures)):
+        if worker is not None and (
+            any(f["kind"] in identity.LOST and f.get("source") for f in findings) or any(f["compiler_error"] for f in failures)
+        ):
             say("minimizing and proving a repro, on the program's own Python")
-            summary["repro"] = _repro(staging, _python_of(executables, findings, failures))
+            python = _python_of(executables, findings, failures)
+            if not _same_python(python, worker_python):
+                worker.kill()
+                worker = analyze.start_repro_worker(time.time(), python, _analyzer_env())
+            summary["repro"] = analyze.make_repros(staging, worker)
+            worker = None
             artifacts.write_summary(staging, summary)
-        files.write_text(staging / identity.COLLECT_ENV, analyze.collect_env())
+        files.write_text(staging / identity.COLLECT_ENV, environment.result())
         summary["seconds"] = seconds
         artifacts.write_summary(staging, summary)
+        if worker is not None:
+            worker.kill()  # nothing to reproduce
+            worker = None
         timings.move_out(staging)
         shutil.rmtree(bundles)
         documents.write_run(staging, reports_dir)
         files.replace_dir(staging, final)
     except BaseException:
+        if worker is not None:
+            worker.kill()
         shutil.rmtree(staging, ignore_errors=True)
         for folder in created:  # innermost first; a folder something else wrote into stays
             try:
@@ -224,12 +242,27 @@ def _python_of(executables: dict[str, str], findings: list[dict[str, Any]], fail
     return executables.get(name or "") or sys.executable
 
 
-def _repro(run_dir: Path, python: str) -> dict[str, Any]:
-    """`python -m analyzer repro RUN` on the program's Python (its torch is the one that failed)."""
-    env = {"PYTHONPATH": os.pathsep.join([str(launch.ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    rc, stdout, stderr = procs.run_group([python, "-m", "analyzer", "repro", str(run_dir)], 1800, env={**os.environ, **env})
-    if rc is None:
-        return {"status": "timeout"}
-    from analyzer import analyze
+def _likely_python(exe: str) -> str:
+    """The Python a command runs: itself when it is one, else its script's `#!` interpreter when that
+    is one (`pytest`, a console script), else this process's own."""
+    if Path(exe).name.startswith("python"):
+        return exe
+    try:
+        with open(exe, "rb") as script:
+            first = script.readline(300).decode("utf-8", "replace")
+    except OSError:
+        return sys.executable
+    interpreter = first[2:].split()[:1] if first.startswith("#!") else []
+    if interpreter and Path(interpreter[0]).name.startswith("python") and os.access(interpreter[0], os.X_OK):
+        return interpreter[0]
+    return sys.executable
 
-    return analyze.repro_outcome(run_dir, rc, stderr or stdout)
+
+def _same_python(a: str, b: str) -> bool:
+    """Whether two executables are the same Python (a venv's `python` and `python3` are)."""
+    return os.path.realpath(a) == os.path.realpath(b) and Path(a).parent.resolve() == Path(b).parent.resolve()
+
+
+def _analyzer_env() -> dict[str, str]:
+    """What a Python other than this one needs to import the analyzer."""
+    return {"PYTHONPATH": os.pathsep.join([str(launch.ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}

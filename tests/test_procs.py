@@ -6,6 +6,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from analyzer import procs
 
 ECHO_CACHE = "import os, sys; line = sys.stdin.readline().strip(); print(line, os.environ['TORCHINDUCTOR_CACHE_DIR'], os.environ['TORCHINDUCTOR_COMPILE_THREADS'])"
@@ -63,3 +65,13 @@ def _alive(pid: int) -> bool:
         except ProcessLookupError:
             return False
         return True
+
+
+def test_work_in_the_background_gives_its_result_or_its_error():
+    assert procs.in_background(lambda a, b: a + b, 2, 3).result(timeout=30) == 5
+
+    def fails() -> None:
+        raise ValueError("no")
+
+    with pytest.raises(ValueError, match="no"):
+        procs.in_background(fails).result(timeout=30)

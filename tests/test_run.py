@@ -138,3 +138,60 @@ def test_each_committed_program_repro_fails_where_made_and_passes_where_fixed(ru
 def _failing_message(run_dir: Path, failure: dict) -> str:
     data = artifacts.read_capture(run_dir / failure["variant"])
     return next(c["error"]["message"] for c in data["calls"] if c["label"] == f"compile {failure['compile_id']}")
+
+
+def test_the_repro_process_starts_on_the_python_the_command_runs(tmp_path):
+    """The repro's process is started beside the program, on the Python the command will most likely run."""
+    from analyzer import run
+
+    assert run._likely_python("/opt/venv/bin/python3.11") == "/opt/venv/bin/python3.11"
+    console = tmp_path / "pytest"
+    console.write_text(f"#!{sys.executable}\nimport sys\n")
+    assert run._likely_python(str(console)) == sys.executable
+    shell = tmp_path / "train.sh"
+    shell.write_text("#!/bin/sh\nexec python train.py\n")
+    elsewhere = tmp_path / "bin" / "python"
+    elsewhere.parent.mkdir()
+    elsewhere.symlink_to(sys.executable)
+    assert run._likely_python(str(shell)) == sys.executable  # not a Python: this one, checked after the run
+    assert run._same_python(sys.executable, sys.executable)
+    assert not run._same_python(str(elsewhere), sys.executable)  # a venv's python links to its base: not the same
+
+
+@pytest.mark.capture
+def test_a_scenario_variant_is_a_program_run_reports_like_analyze_captures(tmp_path):
+    """One path from command to report: `run` on a scenario's program records the very kernels
+    `analyze`'s capture of that variant keeps, and reports the variant's failure where it fails."""
+    from analyzer.capture import bundle
+
+    variant = ("iota-gather", "mask-and")
+    captured = bundle.run_variant(*variant, tmp_path / "bundle", timeout_s=600)
+    assert captured.status == "ok"
+    proc = analyzer_run("--out", str(tmp_path / "run"), "-q", "--", sys.executable, "-m", "analyzer.capture.scenarios", *variant)
+    kept = sorted(p.name for p in (tmp_path / "bundle" / "kernels").iterdir())
+    assert kept and sorted(p.name for p in (tmp_path / "run" / "process-1" / "kernels").iterdir()) == kept
+    for name in kept:
+        assert (tmp_path / "run" / "process-1" / "kernels" / name).read_text() == (tmp_path / "bundle" / "kernels" / name).read_text()
+    data = artifacts.read_capture(tmp_path / "bundle")
+    assert data["command"] == "python -m analyzer.capture.scenarios iota-gather mask-and" and "program" not in data
+    assert [c["label"] for c in data["calls"]] == ["first", "second"]  # the scenario's own calls, compared with eager
+    failed = not all(c["ok"] for c in data["calls"])
+    reported = failed or artifacts.read_findings(tmp_path / "run")  # a late check is a finding too
+    assert proc.returncode == (1 if reported else 0), proc.stderr[-2000:]
+    if failed:
+        summary = artifacts.read_summary(tmp_path / "run")
+        assert summary["failures"][0]["class"] == compiler.LOST_DEFINITION
+        assert summary["failures"][0]["source"]["file"] == "analyzer/capture/scenarios.py"
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["nope", "x"], "unknown scenario 'nope'"),
+        (["iota-gather", "nope"], "unknown variant 'nope' of iota-gather"),
+        (["iota-gather"], "usage: python -m analyzer.capture.scenarios NAME VARIANT"),
+    ],
+)
+def test_a_scenario_program_refuses_bad_names_in_one_line(args, says):
+    proc = subprocess.run([sys.executable, "-m", "analyzer.capture.scenarios", *args], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and proc.stderr.strip().splitlines() == [proc.stderr.strip()] and says in proc.stderr

@@ -347,6 +347,7 @@ def main(argv: list[str]) -> int:
         outcome = "ran" if call["ok"] else f"failed: {error.get('type')}: {first}"
         same = {True: ", matches eager", False: ", differs from eager"}.get(call.get("matches_eager"), "")
         print(f"{name} [{variant}] {call['label']}: {outcome}{same}")
+    program.write()  # under `run`, as it stands at the end (the exit below skips the one at exit)
     return 0
 
 
