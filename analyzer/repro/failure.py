@@ -94,8 +94,14 @@ def make(run_dir: Path, failure: dict[str, Any], timeout_s: float = 300) -> dict
     scalars = any(SCALARS in str(n.get("target")) for n in nodes)
     dynamo = {"capture_scalar_outputs": True} if scalars else {}
 
+    # a lost definition has a screen that needs no C++ compile (`oracle.screen_in_process`, which
+    # compiles with dynamic shapes and no config of the program's): it rejects most candidates cheaply
+    screened = wanted[0] == compiler.LOST_DEFINITION and dynamic and not scalars
+
     def judge(candidate: minimize.Candidate) -> bool:
         fn, inputs = candidate.load()
+        if screened and oracle.screen_in_process(fn, inputs).status not in (oracle.BUG, oracle.UNKNOWN):
+            return False
         torchglue.reset()
         try:
             with torchglue.inductor_options(fx_graph_cache=False), torchglue.dynamo_options(**dynamo):
@@ -136,7 +142,8 @@ def make(run_dir: Path, failure: dict[str, Any], timeout_s: float = 300) -> dict
             "ops": result.candidate.op_count,
             "initial_ops": result.initial_ops,
             "queries": result.queries,
-            "oracle": "the same compiler diagnostic (class and error, identifier numbers free)",
+            "oracle": "the same compiler diagnostic (class and error, identifier numbers free)"
+            + (", after the kernel analysis's screen" if screened else ""),
             "minimize_seconds": result.seconds,
             "seconds": round(time.perf_counter() - started, 2),
             "exit_code": rc,
