@@ -71,6 +71,7 @@ def test_run_on_each_corpus_program(tmp_path, entry):
     proc = analyzer_run("--out", str(out), "-q", "--", sys.executable, str(PROGRAMS / entry["file"]))
     summary = artifacts.read_summary(out)
     findings = artifacts.read_findings(out)
+    assert "Exception ignored" not in (out / "program_output.txt").read_text()  # the recording leaves the program's exit as it was
     if not _fails_here(entry):
         if entry.get("passes_on") is None:
             pytest.skip(f"measured failing from torch {entry['fails_on']} on; this torch is older")

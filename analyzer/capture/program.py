@@ -89,7 +89,18 @@ def install() -> None:
 
     torchglue.intercept_inductor(around)
     _state.update(recorder=recorder, hooks=hooks, started=time.perf_counter())
-    atexit.register(write)
+    atexit.register(_at_exit)
+
+
+def _at_exit() -> None:
+    """Write the bundle a last time, then take the hooks out while torch is still whole: left to the
+    collector at the interpreter's teardown, undoing them would print an ignored exception into
+    the program's output."""
+    write()
+    try:
+        _state["hooks"].__exit__(None, None, None)
+    except Exception:  # the program's exit is not the place to fail
+        pass
 
 
 def write() -> None:

@@ -2,7 +2,7 @@
 
 Minimized from the post-grad graph of compile 0/0 of `tests/programs/sliding_window_mask.py` (`tests/programs/sliding_window_mask.py:20`).
 The C++ compiler rejects the generated kernel:
-    'tmpN' was not declared in this scope; did you mean 'tm'?
+    'tmpN' was not declared in this scope
 Captured on torch 2.8.0+cu128; exits 1 while the compiler rejects it this way, 0 once it compiles.
 """
 import sys
@@ -10,9 +10,8 @@ import sys
 import torch
 
 
-def f(arg0_1, select):
+def f(arg0_1, view, select):
     iota = torch.arange(arg0_1, dtype=torch.int64)
-    view = iota.reshape([-1, 1])
     le = iota <= view
     index = select[iota]
     bitwise_and_1 = le & index
@@ -23,6 +22,7 @@ def make_inputs():
     g = torch.Generator().manual_seed(0)
     return (
         9,  # arg0_1
+        torch.randint(0, 2, (9, 1), generator=g, dtype=torch.int64),  # view
         torch.rand((12,), generator=g) > 0.3,  # select
     )
 
