@@ -77,10 +77,13 @@ def collect_env(python: str = sys.executable) -> str:
 
     It describes the machine (CPU, kernel) as well as the versions, so it is captured once with the
     run, and the issue reports quote this file rather than asking the machine again."""
-    proc = subprocess.run(
-        [python, "-m", "torch.utils.collect_env"], capture_output=True, text=True, timeout=300,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
+    try:
+        proc = subprocess.run(
+            [python or sys.executable, "-m", "torch.utils.collect_env"], capture_output=True, text=True, timeout=300,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:  # the report says so; the run goes on
+        return f"collect_env failed: {type(exc).__name__}: {exc}\n"
     return proc.stdout if proc.returncode == 0 else f"collect_env failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}\n"
 
 

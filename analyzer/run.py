@@ -127,7 +127,8 @@ def run(
         # the repro's process imports torch and warms Inductor up while the program runs, on the
         # Python the command most likely runs (checked once it has: another one gets its own)
         worker_python = _likely_python(exe)
-        worker = analyze.start_repro_worker(time.time(), worker_python, _analyzer_env()) if repro else None
+        run_started = time.time()
+        worker = analyze.start_repro_worker(run_started, worker_python, _analyzer_env()) if repro else None
         with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache, open(staging / OUTPUT, "w", encoding="utf-8") as log:
             rc = launch.run_recorded([exe, *argv[1:]], bundles, name, timeout_s, cache, log)
         seconds = round(time.perf_counter() - started, 2)
@@ -200,16 +201,16 @@ def run(
             python = _python_of(executables, findings, failures)
             if not _same_python(python, worker_python):
                 worker.kill()
-                worker = analyze.start_repro_worker(time.time(), python, _analyzer_env())
+                worker = analyze.start_repro_worker(run_started, python, _analyzer_env())
             summary["repro"] = analyze.make_repros(staging, worker)
             worker = None
             artifacts.write_summary(staging, summary)
+        elif worker is not None:
+            worker.kill()  # nothing to reproduce
+            worker = None
         files.write_text(staging / identity.COLLECT_ENV, environment.result())
         summary["seconds"] = seconds
         artifacts.write_summary(staging, summary)
-        if worker is not None:
-            worker.kill()  # nothing to reproduce
-            worker = None
         timings.move_out(staging)
         shutil.rmtree(bundles)
         documents.write_run(staging, reports_dir)
@@ -244,7 +245,8 @@ def _python_of(executables: dict[str, str], findings: list[dict[str, Any]], fail
 
 def _likely_python(exe: str) -> str:
     """The Python a command runs: itself when it is one, else its script's `#!` interpreter when that
-    is one (`pytest`, a console script), else this process's own."""
+    is one (`pytest`, a console script, `#!/usr/bin/env python3`), else this process's own. A guess:
+    `run` checks it against the Python that did run."""
     if Path(exe).name.startswith("python"):
         return exe
     try:
@@ -252,9 +254,11 @@ def _likely_python(exe: str) -> str:
             first = script.readline(300).decode("utf-8", "replace")
     except OSError:
         return sys.executable
-    interpreter = first[2:].split()[:1] if first.startswith("#!") else []
-    if interpreter and Path(interpreter[0]).name.startswith("python") and os.access(interpreter[0], os.X_OK):
-        return interpreter[0]
+    words = first[2:].split() if first.startswith("#!") else []
+    if words[:1] and Path(words[0]).name == "env":  # `#!/usr/bin/env python3`: the first on PATH
+        words = [shutil.which(words[1]) or ""] if len(words) > 1 else []
+    if words and Path(words[0]).name.startswith("python") and os.access(words[0], os.X_OK):
+        return words[0]
     return sys.executable
 
 

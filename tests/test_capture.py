@@ -183,6 +183,8 @@ def test_crashed_capture_is_kept_aside_with_its_log(tmp_path, faults):
     assert result.status == "crashed" and result.returncode == 1
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["bundle.crashed"]
     assert "RuntimeError: injected crash" in (tmp_path / "out" / "bundle.crashed" / "child.log").read_text()
+    kept = artifacts.read_capture(tmp_path / "out" / "bundle.crashed")  # the variant says it crashed, and how
+    assert (kept["scenario"], kept["variant"], kept["crashed"]) == ("fault", "crash", "RuntimeError: injected crash")
 
 
 def test_capture_at_its_timeout_is_killed_with_its_grandchildren(tmp_path, faults, monkeypatch):

@@ -8,6 +8,7 @@ repro and name the known issue; where a release fixed it, the program must compi
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -155,6 +156,9 @@ def test_the_repro_process_starts_on_the_python_the_command_runs(tmp_path):
     elsewhere.parent.mkdir()
     elsewhere.symlink_to(sys.executable)
     assert run._likely_python(str(shell)) == sys.executable  # not a Python: this one, checked after the run
+    by_env = tmp_path / "train.py"
+    by_env.write_text("#!/usr/bin/env python3\nprint(1)\n")
+    assert run._likely_python(str(by_env)) == shutil.which("python3")
     assert run._same_python(sys.executable, sys.executable)
     assert not run._same_python(str(elsewhere), sys.executable)  # a venv's python links to its base: not the same
 

@@ -60,7 +60,7 @@ def slim_bundle(bundle_dir: Path) -> None:
             compile_.pop(key, None)
         for kernel in compile_["kernels"]:
             kernel["nodes"] = [{"name": n["name"], "origins": n["origins"]} for n in kernel["nodes"]]
-    data["command"] += " --slim"
+    data["command"] = f"python -m analyzer capture --scenario {data['scenario']} --variant {data['variant']} --slim"
     data["slim"] = True
     artifacts.write_capture(bundle_dir, data)
 

@@ -47,7 +47,8 @@ def pythons(bundles: Path) -> dict[str, str]:
 
 
 def recorded(bundles: Path) -> list[str]:
-    """The pids, in start order, of the processes that left a bundle (those that compiled)."""
+    """The pids, in start order, of the processes that left a bundle (those that compiled, or a
+    scenario that described itself)."""
     return [pid for pid in pythons(bundles) if artifacts.has(bundle_of(bundles, pid), artifacts.CAPTURE)]
 
 

@@ -96,11 +96,15 @@ def _at_exit() -> None:
     """Write the bundle a last time, then take the hooks out while torch is still whole: left to the
     collector at the interpreter's teardown, undoing them would print an ignored exception into
     the program's output."""
-    write()
     try:
-        _state["hooks"].__exit__(None, None, None)
-    except Exception:  # the program's exit is not the place to fail
-        pass
+        write()
+    except Exception as exc:  # the program's exit is not the place to fail
+        print(f"analyzer: cannot write the record of this process: {type(exc).__name__}: {exc}", file=sys.stderr)
+    finally:
+        try:
+            _state["hooks"].__exit__(None, None, None)
+        except Exception:
+            pass
 
 
 def write() -> None:
@@ -127,8 +131,7 @@ def write() -> None:
                 kernels.append({"name": kernel["name"], "file": rel, "nodes": kernel["nodes"]})
             record = {k: v for k, v in compile_.items() if k not in ("ok", "error", "test")}
             record["kernels"] = kernels
-            # a namespaced compile (a scenario that resets Dynamo) is not the one Dynamo's id names now
-            if reasons.get(compile_["compile_id"]) and "dynamo_compile_id" not in compile_:
+            if reasons.get(compile_["compile_id"]):  # a namespaced id (`order/0/1`) names no event: none
                 record["recompile_reason"] = reasons[compile_["compile_id"]]
             compiles.append(record)
             calls.append(

@@ -310,7 +310,8 @@ def command(name: str, variant: str) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    """Run one variant; under `run`'s recording, also say what it is and what its calls did.
+    """Run one variant, and print what its calls did. Started by `analyze` (`bundle.run_variant`), it
+    also describes itself and its calls in its bundle; under `run`, it is recorded as any program is.
     Exit 0 when the variant ran to its end (a call that failed to compile is its result, printed),
     2 on a name that is no scenario or variant."""
     import time
@@ -334,13 +335,17 @@ def main(argv: list[str]) -> int:
 
     from analyzer.capture import program, torchglue
 
-    recorder = program.recorder() or torchglue.Recorder()  # not recorded: the recorder sees nothing
+    recorder = program.recorder()
+    if recorder is None:  # not recorded: this recorder sees nothing
+        recorder = torchglue.Recorder()
     started = time.perf_counter()
-    calls = scenario.run(variant, recorder)
-    program.describe(
-        scenario=name, variant=variant, command=" ".join(["python", *command(name, variant)]),
-        seconds=round(time.perf_counter() - started, 2), calls=calls, **recorder.extra,
-    )
+    itself = dict(scenario=name, variant=variant, command=" ".join(["python", *command(name, variant)]))
+    try:
+        calls = scenario.run(variant, recorder)
+    except BaseException as exc:  # the bundle says which variant crashed, with what it compiled before
+        program.describe(**itself, calls=[], crashed=f"{type(exc).__name__}: {exc}")
+        raise
+    program.describe(**itself, seconds=round(time.perf_counter() - started, 2), calls=calls, **recorder.extra)
     for call in calls:
         error = call.get("error") or {}
         first = next(iter((error.get("message") or "").strip().splitlines()), "")

@@ -295,7 +295,7 @@ class Recorder:
         # Dynamo numbers compiles from 0/0 again after a reset; a workload that resets between runs
         # names each run here, and its compiles are keyed `<namespace>/<compile id>`.
         self.namespace: str | None = None
-        # scenario-level records (e.g. `flakiness`) that capture writes into capture.json beside the calls
+        # scenario-level records (e.g. `flakiness`) a scenario writes into capture.json beside its calls
         self.extra: dict[str, Any] = {}
 
     def key(self, compile_id: str) -> str:

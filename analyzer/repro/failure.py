@@ -131,7 +131,13 @@ def make(run_dir: Path, failure: dict[str, Any], timeout_s: float = 300) -> dict
             dynamic=dynamic,
         )
 
-    result = minimize.minimize(nodes, _roots(nodes), judge)
+    try:
+        result = minimize.minimize(nodes, _roots(nodes), judge)
+    except ValueError:  # the screen missed what the compiler sees (a config of the program's?): without it
+        if not screened:
+            raise
+        screened = False
+        result = minimize.minimize(nodes, _roots(nodes), judge)
     script = run_dir / "repro_torch.py"
     files.write_text(script, render(result.candidate))
     rc, output = oracle.run_script(script, timeout_s=timeout_s, env=torchglue.trust_vec_isa())

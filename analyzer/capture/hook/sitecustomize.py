@@ -1,5 +1,6 @@
-"""Put on PYTHONPATH by `python -m analyzer run`: every Python process of the user's command starts
-here, records its compiles once it imports torch, and otherwise runs as it would have.
+"""Put on PYTHONPATH by `capture.launch` (for `python -m analyzer run`, and for each scenario
+variant `analyze` runs): every Python process of the command starts here, records its compiles
+once it imports torch, and otherwise runs as it would have.
 
 Standard library only, and nothing is imported until the program imports torch itself: a process
 that never does (pip, a shell script's helper) pays one environment lookup. The sitecustomize this
