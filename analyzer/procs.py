@@ -11,13 +11,13 @@ from __future__ import annotations
 import concurrent.futures
 import ctypes
 import os
-import threading
 import signal
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
+import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any, TypeVar
 
 T = TypeVar("T")

@@ -5,9 +5,9 @@ that kills the whole group. `capture/hook` on its PYTHONPATH makes every Python 
 record its compiles (`capture.program`) into a bundle of its own (`process-1/`, ... in the order
 the processes started), laid out as a scenario's variant is; from there the run goes the way
 `analyze` goes: the kernel analysis of every kernel, each finding traced to the program's own
-file and line, the compiler's failures classified (`analysis.compiler`), a minimal pure-torch repro proven in a fresh process on the
-program's own Python, the known-issue diagnosis and the report. The folder is written beside its
-final place and swapped in only when complete.
+file and line, the compiler's failures classified (`analysis.compiler`), a minimal pure-torch
+repro proven in a fresh process on the program's own Python, the known-issue diagnosis and the
+report. The folder is written beside its final place and swapped in only when complete.
 
 Default folder: `reports/runs/<command name>/torch-<v>-transformers-<v>/` (`-transformers-none`
 when the program's Python has no transformers).
@@ -128,7 +128,7 @@ def run(
         # Python the command most likely runs (checked once it has: another one gets its own)
         worker_python = _likely_python(exe)
         run_started = time.time()
-        worker = analyze.start_repro_worker(run_started, worker_python, _analyzer_env()) if repro else None
+        worker = analyze.start_repro_worker(run_started, worker_python, launch.analyzer_env()) if repro else None
         with tempfile.TemporaryDirectory(prefix="inductor-cache-") as cache, open(staging / OUTPUT, "w", encoding="utf-8") as log:
             rc = launch.run_recorded([exe, *argv[1:]], bundles, name, timeout_s, cache, log)
         seconds = round(time.perf_counter() - started, 2)
@@ -201,7 +201,7 @@ def run(
             python = _python_of(executables, findings, failures)
             if not _same_python(python, worker_python):
                 worker.kill()
-                worker = analyze.start_repro_worker(run_started, python, _analyzer_env())
+                worker = analyze.start_repro_worker(run_started, python, launch.analyzer_env())
             summary["repro"] = analyze.make_repros(staging, worker)
             worker = None
             artifacts.write_summary(staging, summary)
@@ -265,8 +265,3 @@ def _likely_python(exe: str) -> str:
 def _same_python(a: str, b: str) -> bool:
     """Whether two executables are the same Python (a venv's `python` and `python3` are)."""
     return os.path.realpath(a) == os.path.realpath(b) and Path(a).parent.resolve() == Path(b).parent.resolve()
-
-
-def _analyzer_env() -> dict[str, str]:
-    """What a Python other than this one needs to import the analyzer."""
-    return {"PYTHONPATH": os.pathsep.join([str(launch.ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}

@@ -19,9 +19,18 @@ HOOK = Path(__file__).resolve().parent / "hook"
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _pythonpath(*first: Path) -> str:
+    return os.pathsep.join([*map(str, first), *filter(None, [os.environ.get("PYTHONPATH")])])
+
+
+def analyzer_env() -> dict[str, str]:
+    """What a Python other than this one needs, on top of this process's environment, to import the analyzer."""
+    return {"PYTHONPATH": _pythonpath(ROOT)}
+
+
 def hook_env(bundles: Path, name: str) -> dict[str, str]:
     """The environment a recorded command gets on top of this process's own."""
-    path = os.pathsep.join([str(HOOK), str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    path = _pythonpath(HOOK, ROOT)
     return {"PYTHONPATH": path, program.RUN_DIR_ENV: str(bundles), program.COMMAND_ENV: name, "PYTHONUNBUFFERED": "1"}
 
 
